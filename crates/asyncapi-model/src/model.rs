@@ -1,0 +1,451 @@
+//! Objects that AsyncAPI 2.x and 3.x share, and their readers.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::read::{At, Cx, Obj, kind, read_via_ref};
+use crate::store::Loc;
+
+/// `x-` fields of an object, in document order.
+pub type Extensions = IndexMap<String, Value>;
+
+/// A schema in the document. The model does not copy schemas: it points at them, so that
+/// recursive schemas load and a schema used twice is one schema.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Schema {
+    /// Where the schema (or the `$ref` standing for it) is written.
+    pub at: Loc,
+    /// Where its definition is: the target of a top-level `$ref`, else `at`.
+    pub target: Loc,
+    /// A schema made by applying traits, which exists in no file. Its `$ref`s are absolute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged: Option<Value>,
+}
+
+impl Schema {
+    /// Whether the schema was written as a `$ref`.
+    pub fn is_ref(&self) -> bool {
+        self.at != self.target
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Info {
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+    pub terms_of_service: Option<String>,
+    pub contact: Option<Contact>,
+    pub license: Option<License>,
+    pub tags: Vec<Tag>,
+    pub external_docs: Option<ExternalDocs>,
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub email: Option<String>,
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct License {
+    pub name: String,
+    pub url: Option<String>,
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Tag {
+    pub name: String,
+    pub description: Option<String>,
+    pub external_docs: Option<ExternalDocs>,
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExternalDocs {
+    pub url: String,
+    pub description: Option<String>,
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ServerVariable {
+    pub enum_values: Vec<String>,
+    pub default: Option<String>,
+    pub description: Option<String>,
+    pub examples: Vec<String>,
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CorrelationId {
+    /// A runtime expression such as `$message.header#/correlationId`.
+    pub location: String,
+    pub description: Option<String>,
+    pub extensions: Extensions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SecurityScheme {
+    /// The key under `components.securitySchemes`, when it came from there.
+    pub name: Option<String>,
+    pub kind: String,
+    pub description: Option<String>,
+    /// For `httpApiKey` and `apiKey`: the header, query or cookie name.
+    pub param_name: Option<String>,
+    /// `in`: where the key goes (`user`, `password`, `header`, `query`, `cookie`).
+    pub location: Option<String>,
+    pub scheme: Option<String>,
+    pub bearer_format: Option<String>,
+    pub flows: Option<Value>,
+    pub open_id_connect_url: Option<String>,
+    /// 3.x `scopes`, or the scopes a 2.x security requirement asks for.
+    pub scopes: Vec<String>,
+    pub extensions: Extensions,
+}
+
+/// An example of a message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MessageExample {
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub headers: Option<Value>,
+    pub payload: Option<Value>,
+    pub at: Option<Loc>,
+    pub extensions: Extensions,
+}
+
+/// Protocol bindings, kept as JSON by protocol name.
+pub type Bindings = IndexMap<String, Value>;
+
+pub(crate) const INFO_2: &[&str] = &[
+    "title",
+    "version",
+    "description",
+    "termsOfService",
+    "contact",
+    "license",
+];
+pub(crate) const INFO_3: &[&str] = &[
+    "title",
+    "version",
+    "description",
+    "termsOfService",
+    "contact",
+    "license",
+    "tags",
+    "externalDocs",
+];
+
+pub(crate) fn info<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Info> {
+    let fields = if cx.at_least(3, 0) { INFO_3 } else { INFO_2 };
+    let o = Obj::from_at(cx, n, "the info object", fields)?;
+    let mut info = Info {
+        title: o.req_str(cx, "title"),
+        version: o.req_str(cx, "version"),
+        description: o.str(cx, "description"),
+        terms_of_service: o.str(cx, "termsOfService"),
+        ..Info::default()
+    };
+    info.contact = o.get("contact").and_then(|n| {
+        let c = Obj::from_at(cx, &n, "the contact object", &["name", "url", "email"])?;
+        Some(Contact {
+            name: c.str(cx, "name"),
+            url: c.str(cx, "url"),
+            email: c.str(cx, "email"),
+            extensions: c.finish(cx),
+        })
+    });
+    info.license = o.get("license").and_then(|n| {
+        let l = Obj::from_at(cx, &n, "the license object", &["name", "url"])?;
+        Some(License {
+            name: l.req_str(cx, "name"),
+            url: l.str(cx, "url"),
+            extensions: l.finish(cx),
+        })
+    });
+    if cx.at_least(3, 0) {
+        info.tags = tags(cx, &o);
+        info.external_docs = external_docs(cx, &o);
+    }
+    info.extensions = o.finish(cx);
+    Some(info)
+}
+
+/// `tags` of an object; 3.x tags may be `$ref`s.
+pub(crate) fn tags<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<Tag> {
+    let refs = cx.at_least(3, 0);
+    o.list_of(cx, "tags", "tag", refs, |cx, n, _| {
+        let t = Obj::from_at(
+            cx,
+            n,
+            "a tag object",
+            &["name", "description", "externalDocs"],
+        )?;
+        Some(Tag {
+            name: t.req_str(cx, "name"),
+            description: t.str(cx, "description"),
+            external_docs: external_docs(cx, &t),
+            extensions: t.finish(cx),
+        })
+    })
+}
+
+pub(crate) fn external_docs<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Option<ExternalDocs> {
+    let n = o.get("externalDocs")?;
+    let n = if cx.at_least(3, 0) {
+        cx.deref(&n, "external documentation")?.0
+    } else {
+        n
+    };
+    let d = Obj::from_at(
+        cx,
+        &n,
+        "the external documentation object",
+        &["url", "description"],
+    )?;
+    Some(ExternalDocs {
+        url: d.req_str(cx, "url"),
+        description: d.str(cx, "description"),
+        extensions: d.finish(cx),
+    })
+}
+
+pub(crate) fn server_variable<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<ServerVariable> {
+    let o = Obj::from_at(
+        cx,
+        n,
+        "a server variable object",
+        &["enum", "default", "description", "examples"],
+    )?;
+    let v = ServerVariable {
+        enum_values: o.strs(cx, "enum"),
+        default: o.str(cx, "default"),
+        description: o.str(cx, "description"),
+        examples: o.strs(cx, "examples"),
+        extensions: Default::default(),
+    };
+    Some(ServerVariable {
+        extensions: o.finish(cx),
+        ..v
+    })
+}
+
+pub(crate) fn correlation_id<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<CorrelationId> {
+    let o = Obj::from_at(
+        cx,
+        n,
+        "a correlation ID object",
+        &["location", "description"],
+    )?;
+    let location = o.req_str(cx, "location");
+    if !location.is_empty() && !location.starts_with("$message.") {
+        cx.error(
+            "invalid-expression",
+            &o.at.child("location"),
+            format!("correlation ID location `{location}` must be a runtime expression starting with `$message.header#` or `$message.payload#`"),
+        );
+    }
+    let description = o.str(cx, "description");
+    Some(CorrelationId {
+        location,
+        description,
+        extensions: o.finish(cx),
+    })
+}
+
+const SECURITY_2: &[&str] = &[
+    "type",
+    "description",
+    "name",
+    "in",
+    "scheme",
+    "bearerFormat",
+    "flows",
+    "openIdConnectUrl",
+];
+const SECURITY_3: &[&str] = &[
+    "type",
+    "description",
+    "name",
+    "in",
+    "scheme",
+    "bearerFormat",
+    "flows",
+    "openIdConnectUrl",
+    "scopes",
+];
+const SECURITY_TYPES: &[&str] = &[
+    "userPassword",
+    "apiKey",
+    "X509",
+    "symmetricEncryption",
+    "asymmetricEncryption",
+    "httpApiKey",
+    "http",
+    "oauth2",
+    "openIdConnect",
+    "plain",
+    "scramSha256",
+    "scramSha512",
+    "gssapi",
+];
+
+pub(crate) fn security_scheme<'s>(
+    cx: &mut Cx<'s>,
+    name: Option<&str>,
+    n: &At<'s>,
+) -> Option<SecurityScheme> {
+    let fields = if cx.at_least(3, 0) {
+        SECURITY_3
+    } else {
+        SECURITY_2
+    };
+    let o = Obj::from_at(cx, n, "a security scheme object", fields)?;
+    let kind = o.req_str(cx, "type");
+    if !kind.is_empty() && !SECURITY_TYPES.contains(&kind.as_str()) {
+        let help =
+            crate::read::closest(&kind, SECURITY_TYPES).map(|c| format!("did you mean `{c}`?"));
+        cx.push(
+            crate::diag::Severity::Error,
+            "invalid-value",
+            &o.at.child("type"),
+            format!(
+                "unknown security scheme type `{kind}` (expected one of {})",
+                SECURITY_TYPES.join(", ")
+            ),
+            help,
+        );
+    }
+    let flows = o.get("flows").map(|f| f.v.clone());
+    Some(SecurityScheme {
+        name: name.map(str::to_owned),
+        description: o.str(cx, "description"),
+        param_name: o.str(cx, "name"),
+        location: o.str(cx, "in"),
+        scheme: o.str(cx, "scheme"),
+        bearer_format: o.str(cx, "bearerFormat"),
+        flows,
+        open_id_connect_url: o.str(cx, "openIdConnectUrl"),
+        scopes: if cx.at_least(3, 0) {
+            o.strs(cx, "scopes")
+        } else {
+            Vec::new()
+        },
+        extensions: o.finish(cx),
+        kind,
+    })
+}
+
+/// A bindings object: each protocol's binding kept as JSON (3.x allows `$ref` for the whole
+/// object and for each binding).
+pub(crate) fn bindings<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Bindings {
+    let Some(n) = o.get("bindings") else {
+        return Bindings::new();
+    };
+    read_via_ref(cx, &n, "bindings", |cx, n, _| {
+        let serde_json::Value::Object(map) = n.v else {
+            cx.error(
+                "invalid-type",
+                &n.at,
+                format!("`bindings` must be an object, found {}", kind(n.v)),
+            );
+            return None;
+        };
+        let mut out = Bindings::new();
+        for (proto, b) in map {
+            let at = n.at.child(proto);
+            let node = &At {
+                v: b,
+                at: at.clone(),
+                merged: n.merged,
+            };
+            if let Some(b) = read_via_ref(cx, node, "binding", |_, t, _| Some(t.v.clone())) {
+                out.insert(proto.clone(), b);
+            }
+        }
+        Some(out)
+    })
+    .unwrap_or_default()
+}
+
+/// Message `examples`: 2.0/2.1 allow free-form objects (taken as payloads when they have no
+/// `payload`/`headers` fields); later versions use `{headers, payload, name, summary}`.
+pub(crate) fn message_examples<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<MessageExample> {
+    let Some(n) = o.get("examples") else {
+        return Vec::new();
+    };
+    let serde_json::Value::Array(items) = n.v else {
+        cx.error(
+            "invalid-type",
+            &n.at,
+            format!("`examples` must be an array, found {}", kind(n.v)),
+        );
+        return Vec::new();
+    };
+    let structured = cx.at_least(2, 2);
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = n.at.child(&i.to_string());
+        let node = At {
+            v: item,
+            at: at.clone(),
+            merged: n.merged,
+        };
+        let serde_json::Value::Object(map) = item else {
+            cx.error(
+                "invalid-type",
+                &at,
+                format!("a message example must be an object, found {}", kind(item)),
+            );
+            continue;
+        };
+        if !structured && !map.contains_key("payload") && !map.contains_key("headers") {
+            out.push(MessageExample {
+                payload: Some(item.clone()),
+                at: Some(at),
+                ..Default::default()
+            });
+            continue;
+        }
+        let Some(e) = Obj::from_at(
+            cx,
+            &node,
+            "a message example object",
+            &["headers", "payload", "name", "summary"],
+        ) else {
+            continue;
+        };
+        if !map.contains_key("payload") && !map.contains_key("headers") {
+            cx.error(
+                "missing-field",
+                &at,
+                "a message example needs `payload` or `headers`",
+            );
+        }
+        let headers = e.get("headers").map(|h| h.v.clone());
+        if let Some(h) = &headers {
+            if !h.is_object() {
+                cx.error(
+                    "invalid-type",
+                    &at.child("headers"),
+                    format!("example `headers` must be an object, found {}", kind(h)),
+                );
+            }
+        }
+        out.push(MessageExample {
+            name: e.str(cx, "name"),
+            summary: e.str(cx, "summary"),
+            headers,
+            payload: e.get("payload").map(|p| p.v.clone()),
+            at: Some(at),
+            extensions: e.finish(cx),
+        });
+    }
+    out
+}

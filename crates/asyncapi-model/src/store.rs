@@ -1,0 +1,488 @@
+//! The set of files a document is made of, and `$ref` resolution between them.
+//!
+//! Loading happens in two steps so that the typed walk can borrow every file at once: first
+//! every file reachable through a `$ref` string is read ([`Store::load_closure`]), then refs are
+//! resolved by lookup only ([`Store::resolve`]). A file that could not be read is remembered
+//! with its reason and reported where a ref that is really used points at it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use crate::pointer::{self, LookupError};
+use crate::source::{self, FileId, ReadError, SourceFile};
+
+/// Where `$ref`s may lead. `Default` is the safe setting: files under the spec's folder only,
+/// no network.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The folder file refs must stay inside; `None` means the root spec's own folder.
+    pub root: Option<PathBuf>,
+    /// Allow file refs that leave `root`.
+    pub allow_outside_root: bool,
+    /// Allow `http(s)` refs that no [`UrlMap`] covers. This build has no HTTP client: such
+    /// refs are still reported, with the mapping that would make them work.
+    pub allow_remote: bool,
+    /// Serve `http(s)` refs from local folders instead of the network.
+    pub url_maps: Vec<UrlMap>,
+}
+
+/// `prefix` (e.g. `https://host/schemas/`) is read from `dir` (e.g. `./schemas/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlMap {
+    pub prefix: String,
+    pub dir: PathBuf,
+}
+
+impl std::str::FromStr for UrlMap {
+    type Err = String;
+    /// Parses `PREFIX=DIR`, the form of `--map-url`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (prefix, dir) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected PREFIX=DIR, got `{s}`"))?;
+        if !(prefix.starts_with("http://") || prefix.starts_with("https://")) {
+            return Err(format!("the prefix `{prefix}` is not an http(s) URL"));
+        }
+        if dir.is_empty() {
+            return Err("the folder after `=` is empty".to_owned());
+        }
+        Ok(UrlMap {
+            prefix: prefix.to_owned(),
+            dir: PathBuf::from(dir),
+        })
+    }
+}
+
+/// A node in some file: the unit every location in the model is made of.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Loc {
+    pub file: FileId,
+    /// JSON pointer inside the file.
+    pub pointer: String,
+}
+
+impl Loc {
+    pub fn new(file: FileId, pointer: impl Into<String>) -> Self {
+        Loc {
+            file,
+            pointer: pointer.into(),
+        }
+    }
+    /// The location of a member or item below this one.
+    pub fn child(&self, token: &str) -> Loc {
+        Loc {
+            file: self.file,
+            pointer: pointer::push(&self.pointer, token),
+        }
+    }
+}
+
+/// Why a `$ref` did not resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefError {
+    /// Text that is not a reference we understand.
+    Malformed(String),
+    /// An `http(s)` ref with no mapping while remote refs are not allowed.
+    RemoteRefused { url: String },
+    /// An `http(s)` ref with no mapping while remote refs are allowed but cannot be fetched.
+    RemoteUnavailable { url: String },
+    /// A file ref that leaves the root folder.
+    OutsideRoot { path: PathBuf, root: PathBuf },
+    /// The target file could not be read or parsed.
+    Unreadable { path: PathBuf, reason: String },
+    /// The file exists but the pointer does not.
+    MissingPointer {
+        path: PathBuf,
+        pointer: String,
+        found: String,
+        token: String,
+    },
+}
+
+impl std::fmt::Display for RefError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefError::Malformed(why) => write!(f, "{why}"),
+            RefError::RemoteRefused { url } => write!(
+                f,
+                "remote reference `{url}` refused: remote refs are only followed when asked (--allow-remote), or map the URL to a local folder with --map-url PREFIX=DIR"
+            ),
+            RefError::RemoteUnavailable { url } => write!(
+                f,
+                "remote reference `{url}` cannot be fetched: this build has no HTTP client; download it and map it with --map-url PREFIX=DIR"
+            ),
+            RefError::OutsideRoot { path, root } => write!(
+                f,
+                "file reference `{}` leaves the spec's root folder `{}` (allow it with --allow-outside-root or choose --root)",
+                path.display(),
+                root.display()
+            ),
+            RefError::Unreadable { path, reason } => {
+                write!(f, "cannot read `{}`: {reason}", path.display())
+            }
+            RefError::MissingPointer {
+                path,
+                pointer,
+                found,
+                token,
+            } => {
+                let at = if found.is_empty() {
+                    "the document root".to_owned()
+                } else {
+                    format!("`{found}`")
+                };
+                write!(
+                    f,
+                    "`{pointer}` does not exist in `{}`: {at} has no `{token}`",
+                    path.display()
+                )
+            }
+        }
+    }
+}
+
+/// Where a `$ref` string leads before its file is looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    SameFile { pointer: String },
+    File { path: PathBuf, pointer: String },
+}
+
+/// Every file of a document, by id.
+#[derive(Debug)]
+pub struct Store {
+    files: Vec<SourceFile>,
+    /// The canonical path of each file, by id: the base of its relative refs.
+    keys: Vec<PathBuf>,
+    by_path: HashMap<PathBuf, FileId>,
+    failed: HashMap<PathBuf, String>,
+    /// Syntax errors of files, reported once each.
+    pub(crate) syntax_errors: BTreeMap<PathBuf, source::SyntaxError>,
+    root: PathBuf,
+    opts: LoadOptions,
+}
+
+impl Store {
+    /// Reads the root document. The root must parse; its refs are loaded by [`Self::load_closure`].
+    pub fn open(path: &Path, opts: LoadOptions) -> Result<Store, ReadError> {
+        let file = source::read(path)?;
+        let key = canonical(path);
+        let root = match &opts.root {
+            Some(r) => canonical(r),
+            None => key.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let mut store = Store {
+            files: Vec::new(),
+            keys: Vec::new(),
+            by_path: HashMap::new(),
+            failed: HashMap::new(),
+            syntax_errors: BTreeMap::new(),
+            root,
+            opts,
+        };
+        store.by_path.insert(key.clone(), FileId(0));
+        store.keys.push(key);
+        store.files.push(file);
+        Ok(store)
+    }
+
+    /// A store made from text held in memory (tests, stdin); `path` names it in diagnostics and
+    /// is the base of its relative refs.
+    pub fn from_text(
+        path: &Path,
+        text: String,
+        opts: LoadOptions,
+    ) -> Result<Store, source::SyntaxError> {
+        let (format, value) = source::parse(&text)?;
+        let key = absolute(path);
+        let root = match &opts.root {
+            Some(r) => canonical(r),
+            None => key.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let mut store = Store {
+            files: vec![SourceFile {
+                path: path.to_path_buf(),
+                text,
+                format,
+                value,
+            }],
+            keys: vec![key.clone()],
+            by_path: HashMap::new(),
+            failed: HashMap::new(),
+            syntax_errors: BTreeMap::new(),
+            root,
+            opts,
+        };
+        store.by_path.insert(key, FileId(0));
+        Ok(store)
+    }
+
+    /// The root document.
+    pub fn root_id(&self) -> FileId {
+        FileId(0)
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// The value at a location. Locations handed out by the loader always exist.
+    pub fn get(&self, loc: &Loc) -> Option<&Value> {
+        pointer::get(&self.file(loc.file).value, &loc.pointer).ok()
+    }
+
+    /// Reads every file that a `$ref` string in an already loaded file points at, transitively.
+    /// Failures are remembered, not reported: only refs that the document really uses are errors.
+    pub fn load_closure(&mut self) {
+        let mut next = 0;
+        while next < self.files.len() {
+            let id = FileId(next as u32);
+            let mut refs = Vec::new();
+            collect_refs(&self.files[next].value, &mut refs);
+            for r in refs {
+                if let Ok(Target::File { path, .. }) = self.target(id, &r) {
+                    self.ensure_loaded(&path);
+                }
+            }
+            next += 1;
+        }
+    }
+
+    fn ensure_loaded(&mut self, path: &Path) {
+        if self.by_path.contains_key(path) || self.failed.contains_key(path) {
+            return;
+        }
+        match source::read(path) {
+            Ok(file) => {
+                let id = FileId(self.files.len() as u32);
+                self.files.push(file);
+                self.keys.push(path.to_path_buf());
+                self.by_path.insert(path.to_path_buf(), id);
+            }
+            Err(ReadError::Io(e)) => {
+                self.failed.insert(path.to_path_buf(), e);
+            }
+            Err(ReadError::Syntax(e)) => {
+                self.failed.insert(
+                    path.to_path_buf(),
+                    format!("{} (line {}, column {})", e.message, e.line, e.column),
+                );
+                self.syntax_errors.insert(path.to_path_buf(), e);
+            }
+        }
+    }
+
+    /// Resolves `reference` written in file `from` to a location whose value exists.
+    pub fn resolve(&self, from: FileId, reference: &str) -> Result<Loc, RefError> {
+        let (file, pointer) = match self.target(from, reference)? {
+            Target::SameFile { pointer } => (from, pointer),
+            Target::File { path, pointer } => match self.by_path.get(&path) {
+                Some(id) => (*id, pointer),
+                None => {
+                    let reason = self
+                        .failed
+                        .get(&path)
+                        .cloned()
+                        .unwrap_or_else(|| "not loaded".to_owned());
+                    return Err(RefError::Unreadable { path, reason });
+                }
+            },
+        };
+        match pointer::get(&self.file(file).value, &pointer) {
+            Ok(_) => Ok(Loc { file, pointer }),
+            Err(LookupError::Malformed) => Err(RefError::Malformed(format!(
+                "the fragment of `{reference}` is not a JSON pointer (it must start with `/`)"
+            ))),
+            Err(LookupError::Missing { found, token }) => Err(RefError::MissingPointer {
+                path: self.file(file).path.clone(),
+                pointer,
+                found,
+                token,
+            }),
+        }
+    }
+
+    /// A ref rewritten so that it resolves the same from any file (absolute path + fragment).
+    pub fn absolutize(&self, from: FileId, reference: &str) -> String {
+        match self.target(from, reference) {
+            Ok(Target::SameFile { pointer }) => {
+                format!(
+                    "{}#{}",
+                    self.keys[from.0 as usize].display(),
+                    encode_fragment(&pointer)
+                )
+            }
+            Ok(Target::File { path, pointer }) => {
+                format!("{}#{}", path.display(), encode_fragment(&pointer))
+            }
+            Err(_) => reference.to_owned(),
+        }
+    }
+
+    fn target(&self, from: FileId, reference: &str) -> Result<Target, RefError> {
+        let (uri, fragment) = match reference.split_once('#') {
+            Some((u, f)) => (u, f),
+            None => (reference, ""),
+        };
+        let pointer = percent_decode_str(fragment)
+            .decode_utf8()
+            .map_err(|_| {
+                RefError::Malformed(format!(
+                    "the fragment of `{reference}` is not valid UTF-8 once percent-decoded"
+                ))
+            })?
+            .into_owned();
+        if !pointer.is_empty() && !pointer.starts_with('/') {
+            return Err(RefError::Malformed(format!(
+                "`{reference}` uses a plain-name fragment; only JSON pointer fragments (`#/...`) are supported"
+            )));
+        }
+        if uri.is_empty() {
+            return Ok(Target::SameFile { pointer });
+        }
+        let lower = uri.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            let mapped = self
+                .opts
+                .url_maps
+                .iter()
+                .filter(|m| uri.starts_with(&m.prefix))
+                .max_by_key(|m| m.prefix.len());
+            let Some(map) = mapped else {
+                return Err(if self.opts.allow_remote {
+                    RefError::RemoteUnavailable {
+                        url: uri.to_owned(),
+                    }
+                } else {
+                    RefError::RemoteRefused {
+                        url: uri.to_owned(),
+                    }
+                });
+            };
+            let rest = decode_path(&uri[map.prefix.len()..], reference)?;
+            let dir = canonical(&map.dir);
+            let path = normalize(&dir.join(rest));
+            if !path.starts_with(&dir) {
+                return Err(RefError::OutsideRoot { path, root: dir });
+            }
+            return Ok(Target::File { path, pointer });
+        }
+        let raw = if let Some(rest) = lower.strip_prefix("file://") {
+            let _ = rest;
+            &uri["file://".len()..]
+        } else if lower.contains("://") {
+            return Err(RefError::Malformed(format!(
+                "`{reference}` uses an unsupported URL scheme"
+            )));
+        } else {
+            uri
+        };
+        let rel = decode_path(raw, reference)?;
+        let base = self.base_dir(from);
+        let path = normalize(&base.join(rel));
+        if !self.opts.allow_outside_root
+            && !path.starts_with(&self.root)
+            && !self.in_mapped_dir(&path)
+        {
+            return Err(RefError::OutsideRoot {
+                path,
+                root: self.root.clone(),
+            });
+        }
+        Ok(Target::File { path, pointer })
+    }
+
+    fn in_mapped_dir(&self, path: &Path) -> bool {
+        self.opts
+            .url_maps
+            .iter()
+            .any(|m| path.starts_with(canonical(&m.dir)))
+    }
+
+    fn base_dir(&self, from: FileId) -> PathBuf {
+        self.keys[from.0 as usize]
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+}
+
+fn decode_path(raw: &str, reference: &str) -> Result<PathBuf, RefError> {
+    percent_decode_str(raw)
+        .decode_utf8()
+        .map(|s| PathBuf::from(s.into_owned()))
+        .map_err(|_| {
+            RefError::Malformed(format!(
+                "the path of `{reference}` is not valid UTF-8 once percent-decoded"
+            ))
+        })
+}
+
+fn encode_fragment(pointer: &str) -> String {
+    pointer.replace('%', "%25").replace('#', "%23")
+}
+
+/// Every string under a `$ref` key, anywhere in the value.
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "$ref" {
+                    if let Value::String(s) = v {
+                        out.push(s.clone());
+                    }
+                } else {
+                    collect_refs(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        normalize(path)
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        normalize(&cwd.join(path))
+    }
+}
+
+/// The canonical path when the file exists (symlinks resolved), else the normalized absolute one.
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path))
+}
+
+/// Removes `.` and `..` components without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    // Resolve symlinks of the folders that exist, so that the root check compares like with like.
+    match (out.parent(), out.file_name()) {
+        (Some(dir), Some(name)) => match std::fs::canonicalize(dir) {
+            Ok(dir) => dir.join(name),
+            Err(_) => out,
+        },
+        _ => out,
+    }
+}
