@@ -421,6 +421,7 @@ pub(crate) fn message_examples<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<MessageE
         ) else {
             continue;
         };
+        let e = e.forbid_extensions();
         if !map.contains_key("payload") && !map.contains_key("headers") {
             cx.error(
                 "missing-field",

@@ -418,6 +418,8 @@ pub(crate) struct Obj<'s> {
     /// For objects with traits applied: where each field really came from, and whether it was
     /// merged from several sources.
     origins: Option<std::collections::HashMap<String, (Loc, bool)>>,
+    /// Objects whose schema has no `^x-` pattern (message examples) take no extensions.
+    no_extensions: bool,
 }
 
 impl<'s> Obj<'s> {
@@ -436,6 +438,7 @@ impl<'s> Obj<'s> {
                 what,
                 fields,
                 origins: None,
+                no_extensions: false,
             }),
             other => {
                 cx.error(
@@ -472,7 +475,14 @@ impl<'s> Obj<'s> {
             what,
             fields,
             origins: Some(origins),
+            no_extensions: false,
         }
+    }
+
+    /// Reports `x-` fields as unknown: the object's schema does not allow extensions.
+    pub fn forbid_extensions(mut self) -> Self {
+        self.no_extensions = true;
+        self
     }
 
     pub fn what(&self) -> &'static str {
@@ -647,7 +657,17 @@ impl<'s> Obj<'s> {
     pub fn finish(self, cx: &mut Cx<'s>) -> IndexMap<String, Value> {
         let mut ext = IndexMap::new();
         for (k, v) in self.map {
-            if k.starts_with("x-") {
+            if k.starts_with("x-") && self.no_extensions {
+                cx.warn(
+                    "unknown-field",
+                    &self.field_at(k),
+                    format!(
+                        "{} does not allow extensions, so `{k}` is ignored",
+                        self.what
+                    ),
+                    None,
+                );
+            } else if k.starts_with("x-") {
                 ext.insert(k.clone(), v.clone());
             } else if !self.fields.contains(&k.as_str()) {
                 let help = closest(k, self.fields).map(|c| format!("did you mean `{c}`?"));
