@@ -39,8 +39,8 @@ pub const SUPPORTED_VERSIONS: &[&str] = &[
 /// The typed model of a document, by major version.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Spec {
-    V2(v2::AsyncApi),
-    V3(v3::AsyncApi),
+    V2(Box<v2::AsyncApi>),
+    V3(Box<v3::AsyncApi>),
 }
 
 /// A loaded document.
@@ -202,11 +202,11 @@ fn load_store(mut store: Store) -> Result<Document, LoadError> {
     let (spec, api) = if version.0 == 2 {
         let doc = v2::read(&mut cx, &root);
         let api = doc.as_ref().map(|d| view::from_v2(&mut cx, d));
-        (doc.map(Spec::V2), api)
+        (doc.map(|d| Spec::V2(Box::new(d))), api)
     } else {
         let doc = v3::read(&mut cx, &root);
         let api = doc.as_ref().map(view::from_v3);
-        (doc.map(Spec::V3), api)
+        (doc.map(|d| Spec::V3(Box::new(d))), api)
     };
     let raw = std::mem::take(&mut cx.diags);
     drop(cx);

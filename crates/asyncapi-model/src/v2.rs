@@ -537,7 +537,7 @@ fn components<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Components> {
     let mut c = Components {
         schemas: o.map_of(cx, "schemas", "schema", false, |cx, name, n, _| {
             check_component_key(cx, name, &n.at);
-            Some(cx.schema(&n))
+            Some(cx.schema(n))
         }),
         security_schemes: o.map_of(
             cx,

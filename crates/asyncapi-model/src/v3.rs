@@ -497,7 +497,7 @@ fn any_schema<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> (SchemaFormat, Schema) {
             }
         }
     }
-    (SchemaFormat::Default, cx.schema(&n))
+    (SchemaFormat::Default, cx.schema(n))
 }
 
 pub(crate) fn message<'s>(cx: &mut Cx<'s>, n: &At<'s>, origin: Option<Loc>) -> Option<Message> {
@@ -776,7 +776,7 @@ fn components<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Components> {
     let c = Components {
         schemas: o.map_of(cx, "schemas", "schema", false, |cx, name, n, _| {
             check_component_key(cx, name, &n.at);
-            Some(any_schema(cx, &n).1)
+            Some(any_schema(cx, n).1)
         }),
         messages: o.map_of(cx, "messages", "message", true, |cx, name, n, via| {
             check_component_key(cx, name, &n.at);

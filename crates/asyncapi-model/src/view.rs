@@ -167,7 +167,7 @@ pub(crate) fn check_address_parameters<'a>(
     let used = template_names(address);
     let defined: Vec<&String> = params.collect();
     for u in &used {
-        if !defined.iter().any(|d| *d == u) {
+        if !defined.contains(&u) {
             cx.warn(
                 "undefined-parameter",
                 at,
