@@ -155,7 +155,7 @@ fn validate(
     ExitCode::from(code)
 }
 
-fn inspect(spec: &PathBuf, opts: &LoadOptions, format: OutputFormat) -> ExitCode {
+fn inspect(spec: &std::path::Path, opts: &LoadOptions, format: OutputFormat) -> ExitCode {
     let doc = match asyncapi_model::load(spec, opts) {
         Ok(doc) => doc,
         Err(e) => {
