@@ -1,1 +1,174 @@
-//! placeholder
+//! The generator: from a loaded AsyncAPI document to the files of a Rust crate.
+//!
+//! Pipeline: [`asyncapi_model::load`] (by the caller) -> [`ir::lower`] (channels,
+//! operations and messages from the generated code's point of view, every schema typed by
+//! [`typespace::TypeSpace`]) -> token streams ([`emit_types`], [`emit_api`]) -> text
+//! ([`render`]) -> [`Output`], which [`write`] puts on disk or checks against it.
+//! Front ends (the CLI, `cargo xtask`) only parse arguments and do IO.
+
+pub mod emit_api;
+pub mod emit_types;
+pub mod ir;
+pub mod names;
+pub mod render;
+pub mod typespace;
+pub mod write;
+
+use std::collections::BTreeMap;
+
+use asyncapi_model::Document;
+
+pub use typespace::TypeSettings;
+pub use write::{Change, WriteMode, write};
+
+/// Whose code is generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Perspective {
+    /// The application the document describes: its `send` operations are sent, its
+    /// `receive` operations received (2.x: `subscribe` sent, `publish` received).
+    #[default]
+    App,
+    /// A client of that application: every action is reversed.
+    Client,
+}
+
+impl std::str::FromStr for Perspective {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "app" | "application" => Ok(Perspective::App),
+            "client" => Ok(Perspective::Client),
+            other => Err(format!("unknown perspective `{other}` (expected `app` or `client`)")),
+        }
+    }
+}
+
+/// How the generated crate depends on the runtime crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeDep {
+    /// `path = "..."`, relative to the generated crate or absolute.
+    Path(String),
+    /// `version = "..."` from a registry.
+    Version(String),
+}
+
+/// An extra optional dependency the generated crate re-exports behind a feature (e.g. a
+/// transport crate), so users need one dependency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reexport {
+    pub package: String,
+    /// `path = ...` of the dependency, relative to the generated crate.
+    pub path: String,
+    /// Feature of the generated crate that enables it.
+    pub feature: String,
+    /// Module name it is re-exported as.
+    pub module: String,
+}
+
+/// Everything that shapes the output. `Default` generates an application crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub crate_name: String,
+    pub perspective: Perspective,
+    pub types: TypeSettings,
+    pub runtime: RuntimeDep,
+    /// The spec path shown in the `@generated` header (keep it relative for stable output).
+    pub source_label: String,
+    /// Add an empty `[workspace]` so the crate builds on its own wherever it is written.
+    pub standalone: bool,
+    pub reexports: Vec<Reexport>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            crate_name: "asyncapi-generated".to_owned(),
+            perspective: Perspective::App,
+            types: TypeSettings::default(),
+            runtime: RuntimeDep::Version(env!("CARGO_PKG_VERSION").to_owned()),
+            source_label: "the AsyncAPI document".to_owned(),
+            standalone: false,
+            reexports: Vec::new(),
+        }
+    }
+}
+
+/// Something the generator chose or could not do exactly as the document says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// `file#/json/pointer` of the schema or object concerned (empty when general).
+    pub at: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.at.is_empty() { write!(f, "note: {}", self.message) } else { write!(f, "note: {} (at {})", self.message, self.at) }
+    }
+}
+
+/// The generated crate: file paths relative to its folder, and their contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub files: BTreeMap<String, String>,
+    pub notes: Vec<Note>,
+    /// The IR summary other tools use (README, scaffold).
+    pub handler_methods: Vec<(String, String)>,
+}
+
+/// An internal failure to render what was generated (a generator bug, reported, never a panic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerateError(pub String);
+
+impl std::fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "internal error while generating code (please report it): {}", self.0)
+    }
+}
+
+impl std::error::Error for GenerateError {}
+
+/// Names generated code defines itself, which schema types must not take.
+const RESERVED: &[&str] = &["Handler", "StubHandler", "Router", "Publisher"];
+
+/// Generates the crate for a document.
+pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateError> {
+    let mut space = typespace::TypeSpace::new(doc, settings.types.clone(), RESERVED);
+    let ir = ir::lower(doc, settings, &mut space);
+    let caps = space.finish();
+    let types = emit_types::emit(&space, &caps);
+    let messages = emit_api::messages(&ir, &space.defs);
+    let handlers = emit_api::handlers(&ir);
+    let router = emit_api::router(&ir, &space.defs);
+    let publisher = emit_api::publisher(&ir, &space.defs);
+    let header = format!("// @generated by asyncapi-gen from {}. Do not edit.\n", settings.source_label);
+    let mut files = BTreeMap::new();
+    let lib = render::lib_rs(&ir, settings);
+    files.insert("src/lib.rs".to_owned(), render::file(&header, lib)?);
+    files.insert("src/types.rs".to_owned(), render::file(&header, quote::quote!(#![allow(clippy::all)] #types))?);
+    files.insert("src/messages.rs".to_owned(), render::file(&header, quote::quote!(use crate::types::*; #messages))?);
+    files.insert("src/handlers.rs".to_owned(), render::file(&header, handlers)?);
+    files.insert("src/router.rs".to_owned(), render::file(&header, router)?);
+    files.insert("src/publisher.rs".to_owned(), render::file(&header, publisher)?);
+    files.insert("Cargo.toml".to_owned(), render::cargo_toml(settings, &space.uses, &ir));
+    files.insert("README.md".to_owned(), render::readme(&ir, settings));
+    files.insert("rustfmt.toml".to_owned(), "# @generated: prettyplease output, not rustfmt's.\ndisable_all_formatting = true\n".to_owned());
+    let handler_methods = ir
+        .operations
+        .iter()
+        .filter(|o| o.role == ir::Role::Receive)
+        .map(|o| (o.method.clone(), o.key.clone()))
+        .collect();
+    Ok(Output { files, notes: space.notes, handler_methods })
+}
+
+/// The text of a starting `impl Handler` for the user's crate (see `asyncapi-gen scaffold`).
+pub fn scaffold(doc: &Document, settings: &Settings, type_name: &str) -> Result<String, GenerateError> {
+    let mut space = typespace::TypeSpace::new(doc, settings.types.clone(), RESERVED);
+    let ir = ir::lower(doc, settings, &mut space);
+    let tokens = emit_api::scaffold(&ir, &settings.crate_name.replace('-', "_"), type_name);
+    render::file(
+        &format!("// Started by `asyncapi-gen scaffold` from {}; this file is yours to edit.\n", settings.source_label),
+        tokens,
+    )
+}

@@ -38,6 +38,34 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Generates a Rust crate from a document.
+    Generate {
+        spec: PathBuf,
+        /// The folder of the crate (created; files the generator no longer produces are deleted).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        gen_args: GenArgs,
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Write nothing; exit 1 naming every file that is stale, missing or extra.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Writes a starting implementation of the handler trait into your own crate.
+    Scaffold {
+        spec: PathBuf,
+        /// The file to create; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        gen_args: GenArgs,
+        #[command(flatten)]
+        load: LoadArgs,
+        /// The name of your handler type.
+        #[arg(long, default_value = "MyHandler")]
+        type_name: String,
+    },
     /// Prints the document as the generator sees it after bundling.
     Inspect {
         spec: PathBuf,
@@ -76,6 +104,72 @@ impl LoadArgs {
     }
 }
 
+/// What shapes the generated crate.
+#[derive(Debug, Args)]
+struct GenArgs {
+    /// The generated crate's package name (default: from the spec's file name).
+    #[arg(long)]
+    crate_name: Option<String>,
+    /// `app`: the application the document describes; `client`: a client of it (every
+    /// action reversed).
+    #[arg(long, default_value = "app")]
+    perspective: asyncapi_codegen::Perspective,
+    /// Depend on the runtime crate at this path (default: this build's own runtime crate).
+    #[arg(long, value_name = "PATH", conflicts_with = "runtime_version")]
+    runtime_path: Option<String>,
+    /// Depend on this version of asyncapi-runtime from a registry.
+    #[arg(long, value_name = "VERSION")]
+    runtime_version: Option<String>,
+    /// Omit the `[workspace]` table, for a crate that is a member of an enclosing workspace.
+    #[arg(long)]
+    workspace_member: bool,
+    /// Fail on unknown enum values instead of keeping them in an `Unknown` variant.
+    #[arg(long)]
+    strict_enums: bool,
+    /// Keep `date-time`, `uuid`, `uri`... as strings.
+    #[arg(long)]
+    plain_formats: bool,
+    /// Plain types for constrained strings and numbers (no validating newtypes).
+    #[arg(long)]
+    no_newtypes: bool,
+    /// Drop properties a schema does not list instead of keeping them.
+    #[arg(long)]
+    drop_unknown_fields: bool,
+}
+
+impl GenArgs {
+    fn settings(&self, spec: &std::path::Path) -> asyncapi_codegen::Settings {
+        let stem = spec.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let default_name: String = stem
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .collect::<String>()
+            .trim_matches('-')
+            .to_owned();
+        let runtime = match (&self.runtime_path, &self.runtime_version) {
+            (Some(p), _) => asyncapi_codegen::RuntimeDep::Path(p.clone()),
+            (None, Some(v)) => asyncapi_codegen::RuntimeDep::Version(v.clone()),
+            (None, None) => asyncapi_codegen::RuntimeDep::Path(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../asyncapi-runtime").to_string_lossy().into_owned(),
+            ),
+        };
+        asyncapi_codegen::Settings {
+            crate_name: self.crate_name.clone().unwrap_or(if default_name.is_empty() { "asyncapi-generated".into() } else { default_name }),
+            perspective: self.perspective,
+            types: asyncapi_codegen::TypeSettings {
+                typed_formats: !self.plain_formats,
+                open_enums: !self.strict_enums,
+                newtypes: !self.no_newtypes,
+                lossless: !self.drop_unknown_fields,
+            },
+            runtime,
+            source_label: spec.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+            standalone: !self.workspace_member,
+            reexports: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
     Human,
@@ -96,6 +190,8 @@ fn main() -> ExitCode {
             deny_warnings,
         } => validate(&specs, &load.options(), format, deny_warnings),
         Command::Inspect { spec, load, format } => inspect(&spec, &load.options(), format),
+        Command::Generate { spec, out, gen_args, load, check } => generate(&spec, &out, &gen_args, &load.options(), check),
+        Command::Scaffold { spec, out, gen_args, load, type_name } => scaffold(&spec, &out, &gen_args, &load.options(), &type_name),
     }
 }
 
@@ -153,6 +249,92 @@ fn validate(
         );
     }
     ExitCode::from(code)
+}
+
+fn load_or_report(spec: &std::path::Path, opts: &LoadOptions) -> Result<Document, ExitCode> {
+    match asyncapi_model::load(spec, opts) {
+        Ok(doc) => {
+            eprint!("{}", render::render(&doc.diagnostics));
+            Ok(doc)
+        }
+        Err(e) => {
+            eprint!("{}", render::render(&e.diagnostics));
+            Err(ExitCode::from(if is_io(&e.diagnostics) { EXIT_IO } else { EXIT_INVALID }))
+        }
+    }
+}
+
+fn generate(spec: &std::path::Path, out: &std::path::Path, args: &GenArgs, opts: &LoadOptions, check: bool) -> ExitCode {
+    let started = std::time::Instant::now();
+    let doc = match load_or_report(spec, opts) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    let settings = args.settings(spec);
+    let output = match asyncapi_codegen::generate(&doc, &settings) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    for n in &output.notes {
+        eprintln!("{n}");
+    }
+    let mode = if check { asyncapi_codegen::WriteMode::Check } else { asyncapi_codegen::WriteMode::Write };
+    match asyncapi_codegen::write(out, &output.files, mode) {
+        Ok(changes) if check && !changes.is_empty() => {
+            for c in &changes {
+                eprintln!("{c}");
+            }
+            eprintln!("{} is out of date; run: asyncapi-gen generate {} --out {}", out.display(), spec.display(), out.display());
+            ExitCode::from(EXIT_INVALID)
+        }
+        Ok(changes) => {
+            eprintln!(
+                "{} {} ({} files, {} changed) in {:.1?}",
+                if check { "checked" } else { "generated" },
+                out.display(),
+                output.files.len(),
+                changes.len(),
+                started.elapsed()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            ExitCode::from(EXIT_IO)
+        }
+    }
+}
+
+fn scaffold(spec: &std::path::Path, out: &std::path::Path, args: &GenArgs, opts: &LoadOptions, type_name: &str) -> ExitCode {
+    if out.exists() {
+        eprintln!("error: {} already exists; scaffold never overwrites a file (remove it or choose another --out)", out.display());
+        return ExitCode::from(EXIT_IO);
+    }
+    let doc = match load_or_report(spec, opts) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    let text = match asyncapi_codegen::scaffold(&doc, &args.settings(spec), type_name) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    let written = std::fs::OpenOptions::new().write(true).create_new(true).open(out).and_then(|mut f| f.write_all(text.as_bytes()));
+    match written {
+        Ok(()) => {
+            eprintln!("wrote {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            ExitCode::from(EXIT_IO)
+        }
+    }
 }
 
 fn inspect(spec: &std::path::Path, opts: &LoadOptions, format: OutputFormat) -> ExitCode {

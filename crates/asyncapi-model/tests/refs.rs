@@ -311,8 +311,6 @@ components:
     Here: {{type: string}}
 "##
     ));
-    let base = std::env::current_dir().expect("cwd");
-    let out = out.replace(&format!("{}/", base.display()), "");
     assert_eq!(
         out,
         "spec.yaml:7:19: error[unresolved-ref]: cannot resolve schema reference: `/components/schemas/Nope` does not exist in `spec.yaml`: `/components/schemas` has no `Nope` (at /channels/c/messages/m/payload/$ref)\n\

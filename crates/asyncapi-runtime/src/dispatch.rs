@@ -296,6 +296,21 @@ pub fn headers_to_json(headers: &Headers, declared: &[(&str, HeaderKind)]) -> Va
     Value::Object(map)
 }
 
+/// One text value (a header, an address parameter) as the JSON its schema's type expects;
+/// text that does not parse as that type stays a string, so deserializing reports it.
+pub fn text_to_json(text: &str, kind: HeaderKind) -> Value {
+    let parsed = match kind {
+        HeaderKind::String => None,
+        _ => serde_json::from_str::<Value>(text.trim()).ok().filter(|v| match kind {
+            HeaderKind::Integer => v.is_i64() || v.is_u64(),
+            HeaderKind::Number => v.is_number(),
+            HeaderKind::Boolean => v.is_boolean(),
+            _ => v.is_object() || v.is_array(),
+        }),
+    };
+    parsed.unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
 /// A typed headers struct, serialized to JSON, as headers: strings as they are, other
 /// scalars written out, objects and arrays as JSON text, nulls left out.
 pub fn json_to_headers(value: &Value) -> Headers {

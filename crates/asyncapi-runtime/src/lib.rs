@@ -21,7 +21,7 @@ pub mod codegen {
     pub use crate::address::AddressTemplate;
     pub use crate::dispatch::{
         Candidate, Context, Dispatch, Dispatched, HeaderKind, Incoming, Outgoing, Sink,
-        decode_json, headers_to_json, json_to_headers, select,
+        decode_json, headers_to_json, json_to_headers, select, text_to_json,
     };
     pub use crate::error::{DispatchError, HandlerError, PayloadError, SendError};
     pub use crate::expr::extract as extract_expression;

@@ -1,0 +1,645 @@
+//! Rust items for the messages, handler trait, router and publisher of an [`Ir`].
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::emit_types::{docs_tokens, ty_tokens};
+use crate::ir::{Ir, MessageIr, OperationIr, Role};
+use crate::names::ident;
+use crate::typespace::{Docs, TypeDef};
+
+const RT: &str = "::asyncapi_runtime::codegen";
+
+fn rt() -> TokenStream {
+    RT.parse().unwrap_or_default()
+}
+
+fn doc(summary: &Option<String>, description: &Option<String>, extra: &[String]) -> TokenStream {
+    docs_tokens(&Docs { title: summary.clone(), description: description.clone(), ..Docs::default() }, extra)
+}
+
+fn header_kind(kind: &str) -> TokenStream {
+    let rt = rt();
+    match kind {
+        "integer" => quote!(#rt::HeaderKind::Integer),
+        "number" => quote!(#rt::HeaderKind::Number),
+        "boolean" => quote!(#rt::HeaderKind::Boolean),
+        "json" => quote!(#rt::HeaderKind::Json),
+        _ => quote!(#rt::HeaderKind::String),
+    }
+}
+
+fn payload_ty(m: &MessageIr, defs: &[TypeDef]) -> TokenStream {
+    match (&m.payload, m.json) {
+        (_, false) => quote!(::std::vec::Vec<u8>),
+        (Some(t), true) => ty_tokens(t, defs),
+        (None, true) => quote!(::serde_json::Value),
+    }
+}
+
+/// Message structs, operation message enums, parameter structs and channel addresses.
+pub fn messages(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
+    let rt = rt();
+    let mut items = Vec::new();
+    for c in &ir.channels {
+        let name = format_ident!("{}", c.const_name);
+        if let Some(addr) = &c.address {
+            let d = format!(" Address of channel `{}`: `{addr}`.", c.key);
+            items.push(quote! {
+                #[doc = #d]
+                pub static #name: ::std::sync::LazyLock<#rt::AddressTemplate> =
+                    ::std::sync::LazyLock::new(|| #rt::AddressTemplate::new(#addr));
+            });
+        }
+        if let Some(p) = &c.params {
+            let pname = ident(&p.type_name);
+            let fields = p.fields.iter().map(|f| {
+                let fname = ident(&f.field);
+                let wire = &f.wire;
+                let ty = ty_tokens(&f.ty, defs);
+                let d = doc(&None, &f.description, &[]);
+                quote!(#d #[serde(rename = #wire)] pub #fname: #ty,)
+            });
+            let d = format!(" Parameters of the address of channel `{}`.", c.key);
+            items.push(quote! {
+                #[doc = #d]
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                pub struct #pname { #(#fields)* }
+            });
+        }
+    }
+    for m in &ir.messages {
+        let name = ident(&m.type_name);
+        let payload = payload_ty(m, defs);
+        let headers = m.headers.as_ref().map(|h| {
+            let h = ty_tokens(h, defs);
+            quote!(pub headers: #h,)
+        });
+        let content_type = m.content_type.clone().unwrap_or_else(|| if m.json { "application/json".into() } else { "application/octet-stream".into() });
+        let encode_payload = if m.json {
+            quote!(::serde_json::to_vec(&self.payload)?)
+        } else {
+            quote!(self.payload.clone())
+        };
+        let encode_headers = if m.headers.is_some() {
+            quote!(#rt::json_to_headers(&::serde_json::to_value(&self.headers)?))
+        } else {
+            quote!(#rt::Headers::new())
+        };
+        let d = doc(&m.summary, &m.description, &[format!("Message `{}` of channel `{}`.", m.key, ir.channels[m.channel].key)]);
+        items.push(quote! {
+            #d
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct #name {
+                pub payload: #payload,
+                #headers
+            }
+
+            impl #name {
+                /// The content type this message is sent with.
+                pub const CONTENT_TYPE: &'static str = #content_type;
+
+                /// Encodes the message for a transport.
+                pub fn encode(&self, address: ::std::string::String) -> ::std::result::Result<#rt::Outgoing, ::serde_json::Error> {
+                    Ok(#rt::Outgoing {
+                        address,
+                        headers: #encode_headers,
+                        content_type: Some(Self::CONTENT_TYPE.to_owned()),
+                        payload: #encode_payload,
+                    })
+                }
+            }
+        });
+    }
+    for op in &ir.operations {
+        if let Some(e) = &op.enum_name {
+            items.push(message_enum(e, &op.messages, ir, &format!("The messages of operation `{}`.", op.key)));
+        }
+        if let Some(r) = &op.reply {
+            if let Some(e) = &r.enum_name {
+                items.push(message_enum(e, &r.messages, ir, &format!("The replies of operation `{}`.", op.key)));
+            }
+        }
+    }
+    quote!(#(#items)*)
+}
+
+fn message_enum(name: &str, messages: &[usize], ir: &Ir, d: &str) -> TokenStream {
+    let rt = rt();
+    let name = ident(name);
+    let variants: Vec<_> = messages.iter().map(|&m| ident(&ir.messages[m].type_name)).collect();
+    let d = format!(" {d}");
+    quote! {
+        #[doc = #d]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name { #(#variants(#variants),)* }
+
+        impl #name {
+            /// Encodes the message for a transport.
+            pub fn encode(&self, address: ::std::string::String) -> ::std::result::Result<#rt::Outgoing, ::serde_json::Error> {
+                match self { #(Self::#variants(m) => m.encode(address),)* }
+            }
+        }
+    }
+}
+
+fn message_arg(op_messages: &[usize], enum_name: &Option<String>, ir: &Ir) -> TokenStream {
+    match enum_name {
+        Some(e) => {
+            let e = ident(e);
+            quote!(#e)
+        }
+        None => match op_messages.first() {
+            Some(&m) => {
+                let n = ident(&ir.messages[m].type_name);
+                quote!(#n)
+            }
+            None => quote!(::serde_json::Value),
+        },
+    }
+}
+
+fn reply_ty(op: &OperationIr, ir: &Ir) -> TokenStream {
+    match &op.reply {
+        Some(r) if !r.messages.is_empty() => message_arg(&r.messages, &r.enum_name, ir),
+        _ => quote!(()),
+    }
+}
+
+fn params_arg(op: &OperationIr, ir: &Ir) -> TokenStream {
+    match &ir.channels[op.channel].params {
+        Some(p) => {
+            let p = ident(&p.type_name);
+            quote!(params: #p,)
+        }
+        None => quote!(),
+    }
+}
+
+/// The handler trait and the stub implementation.
+pub fn handlers(ir: &Ir) -> TokenStream {
+    let rt = rt();
+    let receive: Vec<&OperationIr> = ir.operations.iter().filter(|o| o.role == Role::Receive).collect();
+    let methods = receive.iter().map(|op| {
+        let m = ident(&op.method);
+        let arg = message_arg(&op.messages, &op.enum_name, ir);
+        let params = params_arg(op, ir);
+        let reply = reply_ty(op, ir);
+        let extra = vec![
+            format!("Operation `{}` on channel `{}`.", op.key, ir.channels[op.channel].key),
+            if op.reply.is_some() { "Returns the reply to send back.".to_owned() } else { "Return `Ok` only once the message is fully handled: transports acknowledge it then.".to_owned() },
+        ];
+        let d = doc(&op.summary, &op.description, &extra);
+        quote! {
+            #d
+            fn #m(&self, message: #arg, #params context: #rt::Context)
+                -> impl ::std::future::Future<Output = ::std::result::Result<#reply, #rt::HandlerError>> + ::std::marker::Send;
+        }
+    });
+    let stubs = receive.iter().map(|op| {
+        let m = ident(&op.method);
+        let arg = message_arg(&op.messages, &op.enum_name, ir);
+        let params = params_arg(op, ir);
+        let reply = reply_ty(op, ir);
+        let key = &op.key;
+        let body = if op.reply.as_ref().is_some_and(|r| !r.messages.is_empty()) {
+            quote! {
+                #rt::tracing::warn!(operation = #key, message = context.message, "the stub handler cannot build a reply");
+                Err(::std::format!("operation `{}` needs a reply; implement Handler to build one", #key).into())
+            }
+        } else {
+            quote! {
+                #rt::tracing::info!(operation = #key, channel = context.channel, message = context.message, "received and acknowledged by the stub handler");
+                Ok(())
+            }
+        };
+        let unused_params = if ir.channels[op.channel].params.is_some() { quote!(let _ = params;) } else { quote!() };
+        quote! {
+            async fn #m(&self, message: #arg, #params context: #rt::Context) -> ::std::result::Result<#reply, #rt::HandlerError> {
+                let _ = message;
+                #unused_params
+                #body
+            }
+        }
+    });
+    quote! {
+        #[allow(unused_imports)]
+        use crate::messages::*;
+
+        /// What the application does with each message it receives: one method per receive
+        /// operation. Implement it and hand it to [`crate::Router`].
+        pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
+            #(#methods)*
+        }
+
+        /// A handler that logs every message (with `tracing`) and acknowledges it. Operations
+        /// that must reply fail, since a stub has nothing to reply with. Start from
+        /// `asyncapi-gen scaffold` to write your own.
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct StubHandler;
+
+        impl Handler for StubHandler {
+            #(#stubs)*
+        }
+    }
+}
+
+/// One way a message can arrive: which operation receives it.
+struct Route<'a> {
+    op: &'a OperationIr,
+    message: usize,
+}
+
+fn candidate(m: &MessageIr) -> TokenStream {
+    let rt = rt();
+    let key = &m.key;
+    let headers = m.header_consts.iter().map(|(n, v)| quote!((#n, #v)));
+    let alts = m.payload_consts.iter().map(|alt| {
+        let pairs = alt.iter().map(|(p, v)| {
+            let lit = serde_json::to_string(v).unwrap_or_default();
+            quote!((#p, #lit))
+        });
+        quote!(&[#(#pairs),*])
+    });
+    let ct = match &m.content_type {
+        Some(c) => quote!(Some(#c)),
+        None => quote!(None),
+    };
+    quote!(#rt::Candidate { message: #key, header_consts: &[#(#headers),*], payload_consts: &[#(#alts),*], content_type: #ct })
+}
+
+/// Decodes message `m` for `op` and calls the handler.
+fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> TokenStream {
+    let rt = rt();
+    let m = &ir.messages[route.message];
+    let op = route.op;
+    let key = &m.key;
+    let op_key = &op.key;
+    let channel = &ir.channels[m.channel];
+    let channel_key = &channel.key;
+    let mtype = ident(&m.type_name);
+    let payload = match (&m.payload, m.json) {
+        (_, false) => quote!(incoming.payload.to_vec()),
+        (Some(t), true) => {
+            let t = ty_tokens(t, defs);
+            quote! {
+                match &parsed {
+                    Ok(value) => #rt::decode_json::<#t>(value).map_err(|error| #rt::DispatchError::BadPayload { message: #key, error })?,
+                    Err(e) => return Err(#rt::DispatchError::BadPayload { message: #key, error: #rt::PayloadError { path: ".".into(), message: e.clone() } }),
+                }
+            }
+        }
+        (None, true) => quote!(parsed.clone().unwrap_or(::serde_json::Value::Null)),
+    };
+    let headers = m.headers.as_ref().map(|h| {
+        let h = ty_tokens(h, defs);
+        let kinds = m.header_kinds.iter().map(|(n, k)| {
+            let k = header_kind(k);
+            quote!((#n, #k))
+        });
+        quote! {
+            headers: #rt::decode_json::<#h>(&#rt::headers_to_json(incoming.headers, &[#(#kinds),*]))
+                .map_err(|error| #rt::DispatchError::BadHeaders { message: #key, error })?,
+        }
+    });
+    let wrap = match &op.enum_name {
+        Some(e) => {
+            let e = ident(e);
+            quote!(#e::#mtype(message))
+        }
+        None => quote!(message),
+    };
+    let params = match (&channel.params, with_params) {
+        (Some(p), true) => {
+            let pname = ident(&p.type_name);
+            let fields = p.fields.iter().map(|f| {
+                let fname = ident(&f.field);
+                let wire = &f.wire;
+                let ty = ty_tokens(&f.ty, defs);
+                let kind = header_kind(f.kind);
+                quote! {
+                    #fname: {
+                        let raw = params.iter().find(|(n, _)| n == #wire).map(|(_, v)| v.as_str()).unwrap_or_default();
+                        #rt::decode_json::<#ty>(&#rt::text_to_json(raw, #kind)).map_err(|error| #rt::DispatchError::BadParameter {
+                            channel: #channel_key, name: #wire, value: raw.to_owned(), reason: error.message,
+                        })?
+                    },
+                }
+            });
+            quote!(#pname { #(#fields)* },)
+        }
+        _ => quote!(),
+    };
+    let correlation = match &m.correlation {
+        Some(loc) => quote!(#rt::extract_expression(#loc, incoming.headers, parsed.as_ref().ok())),
+        None => quote!(None),
+    };
+    let method = ident(&op.method);
+    let reply = match &op.reply {
+        Some(r) if !r.messages.is_empty() => {
+            let fallback = r.channel.and_then(|c| {
+                let ch = &ir.channels[c];
+                if ch.params.is_some() { None } else { ch.address.clone() }
+            });
+            let fallback = match fallback {
+                Some(a) => quote!(Some(#a.to_owned())),
+                None => quote!(None),
+            };
+            let from_message = match &r.address_location {
+                Some(loc) => quote!(#rt::extract_expression(#loc, incoming.headers, parsed.as_ref().ok())),
+                None => quote!(None),
+            };
+            quote! {
+                let address: ::std::option::Option<::std::string::String> = #from_message.or(#fallback);
+                let address = address.unwrap_or_default();
+                if address.is_empty() {
+                    #rt::tracing::warn!(operation = #op_key, "no reply address: the message has none and the reply channel has no fixed address");
+                }
+                let reply = result.encode(address).map_err(|error| #rt::DispatchError::Handler { operation: #op_key, error: error.into() })?;
+                Some(reply)
+            }
+        }
+        _ => quote!(None),
+    };
+    let has_reply = op.reply.as_ref().is_some_and(|r| !r.messages.is_empty());
+    let bind = if has_reply { quote!(let result =) } else { quote!() };
+    quote! {
+        {
+            let message = #mtype { payload: #payload, #headers };
+            let context = #rt::Context {
+                operation: #op_key,
+                channel: #channel_key,
+                message: #key,
+                address: incoming.address.map(::std::borrow::ToOwned::to_owned),
+                headers: incoming.headers.clone(),
+                content_type: incoming.content_type.map(::std::borrow::ToOwned::to_owned),
+                correlation_id: #correlation,
+            };
+            #bind self.handler.#method(#wrap, #params context).await
+                .map_err(|error| #rt::DispatchError::Handler { operation: #op_key, error })?;
+            let reply = #reply;
+            Ok(#rt::Dispatched { operation: #op_key, message: #key, reply })
+        }
+    }
+}
+
+/// `select` over `routes`, then the arm of the chosen one.
+fn select_and_call(routes: &[Route<'_>], channel_label: &str, ir: &Ir, defs: &[TypeDef], with_params: bool, consts_name: &proc_macro2::Ident) -> TokenStream {
+    let rt = rt();
+    let accepts = routes.iter().enumerate().map(|(i, r)| {
+        let m = &ir.messages[r.message];
+        match (&m.payload, m.json) {
+            (Some(t), true) => {
+                let t = ty_tokens(t, defs);
+                quote! {
+                    #i => match &parsed {
+                        Ok(value) => #rt::decode_json::<#t>(value).map(|_| ()),
+                        Err(e) => Err(#rt::PayloadError { path: ".".into(), message: e.clone() }),
+                    },
+                }
+            }
+            _ => quote!(#i => Ok(()),),
+        }
+    });
+    let arms = routes.iter().enumerate().map(|(i, r)| {
+        let a = arm(r, ir, defs, with_params);
+        quote!(#i => #a,)
+    });
+    quote! {
+        let index = #rt::select(#channel_label, #consts_name, incoming.headers, incoming.content_type, parsed.as_ref().ok(), |i| match i {
+            #(#accepts)*
+            _ => Ok(()),
+        })?;
+        match index {
+            #(#arms)*
+            _ => Err(#rt::DispatchError::NoMatchingMessage { channel: #channel_label, reasons: ::std::vec::Vec::new() }),
+        }
+    }
+}
+
+/// The router: matches the address, chooses the message, decodes it, calls the handler.
+pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
+    let rt = rt();
+    let mut per_channel: Vec<Vec<Route<'_>>> = (0..ir.channels.len()).map(|_| Vec::new()).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for op in ir.operations.iter().filter(|o| o.role == Role::Receive) {
+        for &m in &op.messages {
+            if seen.insert(m) {
+                per_channel[op.channel].push(Route { op, message: m });
+            }
+        }
+    }
+    let mut consts = Vec::new();
+    let mut channel_fns = Vec::new();
+    let mut address_arms = Vec::new();
+    for (ci, routes) in per_channel.iter().enumerate() {
+        if routes.is_empty() {
+            continue;
+        }
+        let c = &ir.channels[ci];
+        let consts_name = format_ident!("CANDIDATES_{}", c.const_name.trim_start_matches("CHANNEL_"));
+        let cands = routes.iter().map(|r| candidate(&ir.messages[r.message]));
+        consts.push(quote!(const #consts_name: &[#rt::Candidate] = &[#(#cands),*];));
+        let fn_name = format_ident!("dispatch_{}", c.const_name.trim_start_matches("CHANNEL_").to_ascii_lowercase());
+        let body = select_and_call(routes, &c.key, ir, defs, true, &consts_name);
+        channel_fns.push(quote! {
+            async fn #fn_name(&self, incoming: #rt::Incoming<'_>, params: ::std::vec::Vec<(::std::string::String, ::std::string::String)>, parsed: ::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
+                let _ = &params;
+                #body
+            }
+        });
+        if let Some(_addr) = &c.address {
+            let cname = format_ident!("{}", c.const_name);
+            address_arms.push(quote! {
+                if let Some(params) = #cname.matches(address) {
+                    return self.#fn_name(incoming, params, parsed).await;
+                }
+            });
+        }
+    }
+    // Single-endpoint mode: every receive message of a channel without parameters.
+    let any_routes: Vec<Route<'_>> = per_channel
+        .iter()
+        .flatten()
+        .filter(|r| ir.channels[r.op.channel].params.is_none())
+        .map(|r| Route { op: r.op, message: r.message })
+        .collect();
+    let any_body = if any_routes.is_empty() {
+        quote!(Err(#rt::DispatchError::UnknownChannel { address: ::std::string::String::new() }))
+    } else {
+        let cands = any_routes.iter().map(|r| candidate(&ir.messages[r.message]));
+        consts.push(quote!(const CANDIDATES_ANY: &[#rt::Candidate] = &[#(#cands),*];));
+        select_and_call(&any_routes, "*", ir, defs, false, &format_ident!("CANDIDATES_ANY"))
+    };
+    quote! {
+        #[allow(unused_imports)]
+        use crate::types::*;
+        use crate::handlers::Handler;
+        #[allow(unused_imports)]
+        use crate::messages::*;
+
+        #(#consts)*
+
+        /// Takes what a transport delivers and calls the [`Handler`] method it is for.
+        ///
+        /// With an address, the channel is the one whose address template matches; without
+        /// one (a single webhook URL for every event), every receive message of a channel
+        /// without parameters is a candidate. Among a channel's messages, the one chosen is
+        /// told apart by a `const` header, then a `const` payload property, then the content
+        /// type, and last by being the only one whose schema accepts the payload.
+        #[derive(Debug, Clone, Default)]
+        pub struct Router<H> {
+            handler: H,
+        }
+
+        impl<H: Handler> Router<H> {
+            pub fn new(handler: H) -> Self {
+                Router { handler }
+            }
+
+            pub fn handler(&self) -> &H {
+                &self.handler
+            }
+
+            /// Dispatches one message.
+            pub async fn route(&self, incoming: #rt::Incoming<'_>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
+                let parsed: ::std::result::Result<::serde_json::Value, ::std::string::String> =
+                    ::serde_json::from_slice(incoming.payload).map_err(|e| ::std::format!("not JSON: {e}"));
+                match incoming.address {
+                    Some(address) => {
+                        #(#address_arms)*
+                        let _ = &parsed;
+                        Err(#rt::DispatchError::UnknownChannel { address: address.to_owned() })
+                    }
+                    None => self.dispatch_any(incoming, parsed).await,
+                }
+            }
+
+            async fn dispatch_any(&self, incoming: #rt::Incoming<'_>, parsed: ::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
+                let _ = (&incoming, &parsed);
+                #any_body
+            }
+
+            #(#channel_fns)*
+        }
+
+        impl<H: Handler> #rt::Dispatch for Router<H> {
+            fn dispatch<'a>(&'a self, incoming: #rt::Incoming<'a>)
+                -> impl ::std::future::Future<Output = ::std::result::Result<#rt::Dispatched, #rt::DispatchError>> + ::std::marker::Send + 'a {
+                self.route(incoming)
+            }
+        }
+    }
+}
+
+/// The publisher: one method per send operation.
+pub fn publisher(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
+    let rt = rt();
+    let methods = ir.operations.iter().filter(|o| o.role == Role::Send).map(|op| {
+        let m = ident(&op.method);
+        let arg = message_arg(&op.messages, &op.enum_name, ir);
+        let c = &ir.channels[op.channel];
+        let (params, address) = match (&c.params, &c.address) {
+            (Some(p), Some(_)) => {
+                let pname = ident(&p.type_name);
+                let cname = format_ident!("{}", c.const_name);
+                let values = p.fields.iter().map(|f| {
+                    let fname = ident(&f.field);
+                    let wire = &f.wire;
+                    quote!((#wire, ::std::string::ToString::to_string(&params.#fname)))
+                });
+                (
+                    quote!(params: &#pname,),
+                    quote! {
+                        let values: ::std::vec::Vec<(&'static str, ::std::string::String)> = ::std::vec![#(#values),*];
+                        for (name, value) in &values {
+                            if !#rt::AddressTemplate::check_value(value) {
+                                return Err(#rt::SendError::BadParameter { name, value: value.clone() });
+                            }
+                        }
+                        let address = #cname.render(|n| values.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone()).unwrap_or_default());
+                    },
+                )
+            }
+            (None, Some(a)) => (quote!(), quote!(let address = ::std::string::String::from(#a);)),
+            (_, None) => (quote!(address: &str,), quote!(let address = address.to_owned();)),
+        };
+        let d = doc(&op.summary, &op.description, &[format!("Operation `{}` on channel `{}`.", op.key, c.key)]);
+        let _ = defs;
+        quote! {
+            #d
+            pub async fn #m(&self, #params message: &#arg) -> ::std::result::Result<(), #rt::SendError> {
+                #address
+                let outgoing = message.encode(address).map_err(#rt::SendError::Encode)?;
+                self.sink.send(outgoing).await.map_err(#rt::SendError::Sink)
+            }
+        }
+    });
+    quote! {
+        #[allow(unused_imports)]
+        use crate::messages::*;
+
+        /// Sends typed messages through a transport's [`Sink`](::asyncapi_runtime::Sink): one
+        /// method per send operation, building the address from typed parameters.
+        #[derive(Debug, Clone, Default)]
+        pub struct Publisher<S> {
+            sink: S,
+        }
+
+        impl<S: #rt::Sink> Publisher<S> {
+            pub fn new(sink: S) -> Self {
+                Publisher { sink }
+            }
+
+            pub fn sink(&self) -> &S {
+                &self.sink
+            }
+
+            #(#methods)*
+        }
+    }
+}
+
+/// A starting implementation of the handler trait for the user's own crate.
+pub fn scaffold(ir: &Ir, crate_ident: &str, type_name: &str) -> TokenStream {
+    let krate = ident(crate_ident);
+    let ty = ident(type_name);
+    let methods = ir.operations.iter().filter(|o| o.role == Role::Receive).map(|op| {
+        let m = ident(&op.method);
+        let arg = message_arg(&op.messages, &op.enum_name, ir);
+        let params = params_arg(op, ir);
+        let unused_params = if ir.channels[op.channel].params.is_some() { quote!(let _ = params;) } else { quote!() };
+        let d = doc(&op.summary, &op.description, &[]);
+        let (reply, body) = match &op.reply {
+            Some(r) if !r.messages.is_empty() => {
+                let reply = message_arg(&r.messages, &r.enum_name, ir);
+                let msg = format!("`{}` must reply; build the reply here", op.key);
+                (quote!(#reply), quote!(Err(#msg.into())))
+            }
+            _ => (quote!(()), quote!(Ok(()))),
+        };
+        quote! {
+            #d
+            async fn #m(&self, message: #arg, #params context: Context) -> ::std::result::Result<#reply, HandlerError> {
+                // Handle the message here. Return Ok only once it is fully handled: the
+                // transport acknowledges it then, and retries (at least once) otherwise.
+                let _ = (message, context);
+                #unused_params
+                #body
+            }
+        }
+    });
+    quote! {
+        #[allow(unused_imports)]
+        use #krate::messages::*;
+        use #krate::runtime::{Context, HandlerError};
+
+        /// Your handler. Regenerating the crate never touches this file.
+        #[derive(Debug, Clone, Default)]
+        pub struct #ty;
+
+        impl #krate::Handler for #ty {
+            #(#methods)*
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Rust names from spec names: identifiers that compile whatever the spec calls things, and a
+//! registry that keeps type names unique in a deterministic way.
+
+use std::collections::BTreeSet;
+
+/// Words of a name: split on anything that is not a letter or digit, and at lower-to-upper
+/// case changes (`userSignedUp` -> `user`, `Signed`, `Up`; `HTTPServer` -> `HTTP`, `Server`).
+pub fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if let Some(&prev) = cur.chars().last().as_ref() {
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            let boundary = (prev.is_ascii_lowercase() && c.is_ascii_uppercase())
+                || (prev.is_ascii_uppercase() && c.is_ascii_uppercase() && next_lower)
+                || (prev.is_ascii_digit() && c.is_ascii_alphabetic() && c.is_ascii_uppercase());
+            if boundary {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// `PascalCase`; `fallback` when nothing usable is left; a leading digit gets a prefix.
+pub fn pascal(name: &str, fallback: &str) -> String {
+    let mut s: String = words(name)
+        .iter()
+        .map(|w| {
+            let mut cs = w.chars();
+            match cs.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + &cs.as_str().to_ascii_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        s = fallback.to_owned();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s = format!("V{s}");
+    }
+    if matches!(s.as_str(), "Self") {
+        s.push('_');
+    }
+    s
+}
+
+/// `snake_case`, a valid identifier (keywords become raw identifiers or get a suffix).
+pub fn snake(name: &str, fallback: &str) -> String {
+    let mut s = words(name).iter().map(|w| w.to_ascii_lowercase()).collect::<Vec<_>>().join("_");
+    if s.is_empty() {
+        s = fallback.to_owned();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s = format!("_{s}");
+    }
+    s
+}
+
+/// Keywords that cannot be raw identifiers either.
+const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
+
+/// Rust keywords (2024 edition, strict and reserved).
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
+    "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+];
+
+/// An identifier token for a name already in snake or Pascal case.
+pub fn ident(name: &str) -> proc_macro2::Ident {
+    if NOT_RAW.contains(&name) {
+        return proc_macro2::Ident::new(&format!("{name}_"), proc_macro2::Span::call_site());
+    }
+    if KEYWORDS.contains(&name) {
+        return proc_macro2::Ident::new_raw(name, proc_macro2::Span::call_site());
+    }
+    proc_macro2::Ident::new(name, proc_macro2::Span::call_site())
+}
+
+/// Names handed out so far; a taken name gets the smallest free numeric suffix.
+#[derive(Debug, Default)]
+pub struct Registry {
+    taken: BTreeSet<String>,
+}
+
+impl Registry {
+    /// Reserves names that generated code defines itself.
+    pub fn reserve(&mut self, names: &[&str]) {
+        self.taken.extend(names.iter().map(|n| (*n).to_owned()));
+    }
+
+    /// A unique name based on `base`; `Err` carries the name when a suffix was needed, so the
+    /// caller can report the choice.
+    pub fn claim(&mut self, base: &str) -> Result<String, String> {
+        if self.taken.insert(base.to_owned()) {
+            return Ok(base.to_owned());
+        }
+        let mut n = 2;
+        loop {
+            let candidate = format!("{base}{n}");
+            if self.taken.insert(candidate.clone()) {
+                return Err(candidate);
+            }
+            n += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_on_case_and_punctuation() {
+        assert_eq!(words("userSignedUp"), ["user", "Signed", "Up"]);
+        assert_eq!(words("HTTPServer"), ["HTTP", "Server"]);
+        assert_eq!(words("xdm:ingestionId"), ["xdm", "ingestion", "Id"]);
+        assert_eq!(words("com.example.Foo-bar_baz"), ["com", "example", "Foo", "bar", "baz"]);
+    }
+
+    #[test]
+    fn pascal_and_snake_make_identifiers() {
+        assert_eq!(pascal("lightMeasured", "T"), "LightMeasured");
+        assert_eq!(pascal("200-response", "T"), "V200Response");
+        assert_eq!(pascal("€€", "Value"), "Value");
+        assert_eq!(snake("xdm:ingestionId", "f"), "xdm_ingestion_id");
+        assert_eq!(snake("1st", "f"), "_1st");
+        assert_eq!(snake("@id", "f"), "id");
+        assert_eq!(ident("type").to_string(), "r#type");
+        assert_eq!(ident("self").to_string(), "self_");
+    }
+
+    #[test]
+    fn registry_suffixes_deterministically() {
+        let mut r = Registry::default();
+        assert_eq!(r.claim("Payload"), Ok("Payload".into()));
+        assert_eq!(r.claim("Payload"), Err("Payload2".into()));
+        assert_eq!(r.claim("Payload"), Err("Payload3".into()));
+    }
+}
