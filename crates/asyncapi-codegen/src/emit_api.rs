@@ -15,7 +15,14 @@ fn rt() -> TokenStream {
 }
 
 fn doc(summary: &Option<String>, description: &Option<String>, extra: &[String]) -> TokenStream {
-    docs_tokens(&Docs { title: summary.clone(), description: description.clone(), ..Docs::default() }, extra)
+    docs_tokens(
+        &Docs {
+            title: summary.clone(),
+            description: description.clone(),
+            ..Docs::default()
+        },
+        extra,
+    )
 }
 
 fn header_kind(kind: &str) -> TokenStream {
@@ -75,7 +82,13 @@ pub fn messages(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
             let h = ty_tokens(h, defs);
             quote!(pub headers: #h,)
         });
-        let content_type = m.content_type.clone().unwrap_or_else(|| if m.json { "application/json".into() } else { "application/octet-stream".into() });
+        let content_type = m.content_type.clone().unwrap_or_else(|| {
+            if m.json {
+                "application/json".into()
+            } else {
+                "application/octet-stream".into()
+            }
+        });
         let encode_payload = if m.json {
             quote!(::serde_json::to_vec(&self.payload)?)
         } else {
@@ -86,7 +99,14 @@ pub fn messages(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
         } else {
             quote!(#rt::Headers::new())
         };
-        let d = doc(&m.summary, &m.description, &[format!("Message `{}` of channel `{}`.", m.key, ir.channels[m.channel].key)]);
+        let d = doc(
+            &m.summary,
+            &m.description,
+            &[format!(
+                "Message `{}` of channel `{}`.",
+                m.key, ir.channels[m.channel].key
+            )],
+        );
         items.push(quote! {
             #d
             #[derive(Debug, Clone, PartialEq)]
@@ -113,11 +133,21 @@ pub fn messages(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
     }
     for op in &ir.operations {
         if let Some(e) = &op.enum_name {
-            items.push(message_enum(e, &op.messages, ir, &format!("The messages of operation `{}`.", op.key)));
+            items.push(message_enum(
+                e,
+                &op.messages,
+                ir,
+                &format!("The messages of operation `{}`.", op.key),
+            ));
         }
         if let Some(r) = &op.reply {
             if let Some(e) = &r.enum_name {
-                items.push(message_enum(e, &r.messages, ir, &format!("The replies of operation `{}`.", op.key)));
+                items.push(message_enum(
+                    e,
+                    &r.messages,
+                    ir,
+                    &format!("The replies of operation `{}`.", op.key),
+                ));
             }
         }
     }
@@ -127,7 +157,10 @@ pub fn messages(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
 fn message_enum(name: &str, messages: &[usize], ir: &Ir, d: &str) -> TokenStream {
     let rt = rt();
     let name = ident(name);
-    let variants: Vec<_> = messages.iter().map(|&m| ident(&ir.messages[m].type_name)).collect();
+    let variants: Vec<_> = messages
+        .iter()
+        .map(|&m| ident(&ir.messages[m].type_name))
+        .collect();
     let d = format!(" {d}");
     quote! {
         #[doc = #d]
@@ -179,7 +212,11 @@ fn params_arg(op: &OperationIr, ir: &Ir) -> TokenStream {
 /// The handler trait and the stub implementation.
 pub fn handlers(ir: &Ir) -> TokenStream {
     let rt = rt();
-    let receive: Vec<&OperationIr> = ir.operations.iter().filter(|o| o.role == Role::Receive).collect();
+    let receive: Vec<&OperationIr> = ir
+        .operations
+        .iter()
+        .filter(|o| o.role == Role::Receive)
+        .collect();
     let methods = receive.iter().map(|op| {
         let m = ident(&op.method);
         let arg = message_arg(&op.messages, &op.enum_name, ir);
@@ -283,7 +320,7 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
         (Some(t), true) => {
             let t = ty_tokens(t, defs);
             quote! {
-                match &parsed {
+                match parsed {
                     Ok(value) => #rt::decode_json::<#t>(value).map_err(|error| #rt::DispatchError::BadPayload { message: #key, error })?,
                     Err(e) => return Err(#rt::DispatchError::BadPayload { message: #key, error: #rt::PayloadError { path: ".".into(), message: e.clone() } }),
                 }
@@ -339,14 +376,20 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
         Some(r) if !r.messages.is_empty() => {
             let fallback = r.channel.and_then(|c| {
                 let ch = &ir.channels[c];
-                if ch.params.is_some() { None } else { ch.address.clone() }
+                if ch.params.is_some() {
+                    None
+                } else {
+                    ch.address.clone()
+                }
             });
             let fallback = match fallback {
                 Some(a) => quote!(Some(#a.to_owned())),
                 None => quote!(None),
             };
             let from_message = match &r.address_location {
-                Some(loc) => quote!(#rt::extract_expression(#loc, incoming.headers, parsed.as_ref().ok())),
+                Some(loc) => {
+                    quote!(#rt::extract_expression(#loc, incoming.headers, parsed.as_ref().ok()))
+                }
                 None => quote!(None),
             };
             quote! {
@@ -362,7 +405,11 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
         _ => quote!(None),
     };
     let has_reply = op.reply.as_ref().is_some_and(|r| !r.messages.is_empty());
-    let bind = if has_reply { quote!(let result =) } else { quote!() };
+    let bind = if has_reply {
+        quote!(let result =)
+    } else {
+        quote!()
+    };
     quote! {
         {
             let message = #mtype { payload: #payload, #headers };
@@ -383,27 +430,20 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
     }
 }
 
-/// `select` over `routes`, then the arm of the chosen one.
-fn select_and_call(routes: &[Route<'_>], channel_label: &str, ir: &Ir, defs: &[TypeDef], with_params: bool, consts_name: &proc_macro2::Ident) -> TokenStream {
+/// `select` over some routes (by their global index), then the handler of the chosen one.
+fn select_and_call(
+    routes: &[usize],
+    channel_label: &str,
+    consts_name: &proc_macro2::Ident,
+) -> TokenStream {
     let rt = rt();
     let accepts = routes.iter().enumerate().map(|(i, r)| {
-        let m = &ir.messages[r.message];
-        match (&m.payload, m.json) {
-            (Some(t), true) => {
-                let t = ty_tokens(t, defs);
-                quote! {
-                    #i => match &parsed {
-                        Ok(value) => #rt::decode_json::<#t>(value).map(|_| ()),
-                        Err(e) => Err(#rt::PayloadError { path: ".".into(), message: e.clone() }),
-                    },
-                }
-            }
-            _ => quote!(#i => Ok(()),),
-        }
+        let f = format_ident!("accepts_{}", r);
+        quote!(#i => #f(&parsed),)
     });
     let arms = routes.iter().enumerate().map(|(i, r)| {
-        let a = arm(r, ir, defs, with_params);
-        quote!(#i => #a,)
+        let f = format_ident!("handle_{}", r);
+        quote!(#i => self.#f(incoming, &params, &parsed).await,)
     });
     quote! {
         let index = #rt::select(#channel_label, #consts_name, incoming.headers, incoming.content_type, parsed.as_ref().ok(), |i| match i {
@@ -420,35 +460,81 @@ fn select_and_call(routes: &[Route<'_>], channel_label: &str, ir: &Ir, defs: &[T
 /// The router: matches the address, chooses the message, decodes it, calls the handler.
 pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
     let rt = rt();
-    let mut per_channel: Vec<Vec<Route<'_>>> = (0..ir.channels.len()).map(|_| Vec::new()).collect();
+    // Every way a message is received, once per message (the first operation wins).
+    let mut routes: Vec<Route<'_>> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for op in ir.operations.iter().filter(|o| o.role == Role::Receive) {
         for &m in &op.messages {
             if seen.insert(m) {
-                per_channel[op.channel].push(Route { op, message: m });
+                routes.push(Route { op, message: m });
             }
         }
     }
     let mut consts = Vec::new();
     let mut channel_fns = Vec::new();
     let mut address_arms = Vec::new();
-    for (ci, routes) in per_channel.iter().enumerate() {
-        if routes.is_empty() {
-            continue;
-        }
-        let c = &ir.channels[ci];
-        let consts_name = format_ident!("CANDIDATES_{}", c.const_name.trim_start_matches("CHANNEL_"));
-        let cands = routes.iter().map(|r| candidate(&ir.messages[r.message]));
-        consts.push(quote!(const #consts_name: &[#rt::Candidate] = &[#(#cands),*];));
-        let fn_name = format_ident!("dispatch_{}", c.const_name.trim_start_matches("CHANNEL_").to_ascii_lowercase());
-        let body = select_and_call(routes, &c.key, ir, defs, true, &consts_name);
-        channel_fns.push(quote! {
-            async fn #fn_name(&self, incoming: #rt::Incoming<'_>, params: ::std::vec::Vec<(::std::string::String, ::std::string::String)>, parsed: ::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
-                let _ = &params;
+    let mut route_fns = Vec::new();
+    for (i, r) in routes.iter().enumerate() {
+        let handle = format_ident!("handle_{}", i);
+        let accepts = format_ident!("accepts_{}", i);
+        let body = arm(r, ir, defs, true);
+        route_fns.push(quote! {
+            async fn #handle(&self, incoming: #rt::Incoming<'_>, params: &[(::std::string::String, ::std::string::String)], parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
+                let _ = params;
                 #body
             }
         });
-        if let Some(_addr) = &c.address {
+        let m = &ir.messages[r.message];
+        let check = match (&m.payload, m.json) {
+            (Some(t), true) => {
+                let t = ty_tokens(t, defs);
+                quote! {
+                    match parsed {
+                        Ok(value) => #rt::decode_json::<#t>(value).map(|_| ()),
+                        Err(e) => Err(#rt::PayloadError { path: ".".into(), message: e.clone() }),
+                    }
+                }
+            }
+            _ => quote!({
+                let _ = parsed;
+                Ok(())
+            }),
+        };
+        consts.push(quote! {
+            fn #accepts(parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<(), #rt::PayloadError> {
+                #check
+            }
+        });
+    }
+    for (ci, c) in ir.channels.iter().enumerate() {
+        let members: Vec<usize> = routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| ir.messages[r.message].channel == ci)
+            .map(|(i, _)| i)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let consts_name =
+            format_ident!("CANDIDATES_{}", c.const_name.trim_start_matches("CHANNEL_"));
+        let cands = members
+            .iter()
+            .map(|&i| candidate(&ir.messages[routes[i].message]));
+        consts.push(quote!(const #consts_name: &[#rt::Candidate] = &[#(#cands),*];));
+        let fn_name = format_ident!(
+            "dispatch_{}",
+            c.const_name
+                .trim_start_matches("CHANNEL_")
+                .to_ascii_lowercase()
+        );
+        let body = select_and_call(&members, &c.key, &consts_name);
+        channel_fns.push(quote! {
+            async fn #fn_name(&self, incoming: #rt::Incoming<'_>, params: ::std::vec::Vec<(::std::string::String, ::std::string::String)>, parsed: ::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
+                #body
+            }
+        });
+        if c.address.is_some() {
             let cname = format_ident!("{}", c.const_name);
             address_arms.push(quote! {
                 if let Some(params) = #cname.matches(address) {
@@ -458,18 +544,27 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
         }
     }
     // Single-endpoint mode: every receive message of a channel without parameters.
-    let any_routes: Vec<Route<'_>> = per_channel
+    let any: Vec<usize> = routes
         .iter()
-        .flatten()
-        .filter(|r| ir.channels[r.op.channel].params.is_none())
-        .map(|r| Route { op: r.op, message: r.message })
+        .enumerate()
+        .filter(|(_, r)| ir.channels[ir.messages[r.message].channel].params.is_none())
+        .map(|(i, _)| i)
         .collect();
-    let any_body = if any_routes.is_empty() {
-        quote!(Err(#rt::DispatchError::UnknownChannel { address: ::std::string::String::new() }))
+    let any_body = if any.is_empty() {
+        quote! {
+            let _ = (&incoming, &parsed);
+            Err(#rt::DispatchError::UnknownChannel { address: ::std::string::String::new() })
+        }
     } else {
-        let cands = any_routes.iter().map(|r| candidate(&ir.messages[r.message]));
+        let cands = any
+            .iter()
+            .map(|&i| candidate(&ir.messages[routes[i].message]));
         consts.push(quote!(const CANDIDATES_ANY: &[#rt::Candidate] = &[#(#cands),*];));
-        select_and_call(&any_routes, "*", ir, defs, false, &format_ident!("CANDIDATES_ANY"))
+        let body = select_and_call(&any, "*", &format_ident!("CANDIDATES_ANY"));
+        quote! {
+            let params: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = ::std::vec::Vec::new();
+            #body
+        }
     };
     quote! {
         #[allow(unused_imports)]
@@ -516,11 +611,12 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
             }
 
             async fn dispatch_any(&self, incoming: #rt::Incoming<'_>, parsed: ::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
-                let _ = (&incoming, &parsed);
                 #any_body
             }
 
             #(#channel_fns)*
+
+            #(#route_fns)*
         }
 
         impl<H: Handler> #rt::Dispatch for Router<H> {

@@ -5,7 +5,9 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::names::ident;
-use crate::typespace::{Caps, Docs, Field, Kind, Newtype, StringEnum, Tagged, Ty, TypeDef, TypeSpace, Variant};
+use crate::typespace::{
+    Caps, Docs, Field, Kind, Newtype, StringEnum, Tagged, Ty, TypeDef, TypeSpace, Variant,
+};
 
 /// The type expression of a `Ty`, with fully qualified paths.
 pub fn ty_tokens(t: &Ty, defs: &[TypeDef]) -> TokenStream {
@@ -20,7 +22,7 @@ pub fn ty_tokens(t: &Ty, defs: &[TypeDef]) -> TokenStream {
             let i = format_ident!("{}", n);
             quote!(#i)
         }
-        Ty::DateTime => quote!(::chrono::DateTime<::chrono::FixedOffset>),
+        Ty::DateTime => quote!(::chrono::DateTime<::chrono::Utc>),
         Ty::Date => quote!(::chrono::NaiveDate),
         Ty::Uuid => quote!(::uuid::Uuid),
         Ty::Url => quote!(::url::Url),
@@ -32,7 +34,9 @@ pub fn ty_tokens(t: &Ty, defs: &[TypeDef]) -> TokenStream {
             let inner = ty_tokens(inner, defs);
             quote!(::std::vec::Vec<#inner>)
         }
-        Ty::Map(inner) if **inner == Ty::Value => quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        Ty::Map(inner) if **inner == Ty::Value => {
+            quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>)
+        }
         Ty::Map(inner) => {
             let inner = ty_tokens(inner, defs);
             quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
@@ -63,7 +67,11 @@ fn doc_lines(text: &str) -> Vec<String> {
     text.lines()
         .map(|l| {
             let t = l.trim_start();
-            if t == "```" || t == "~~~" { format!(" {l}text") } else { format!(" {l}") }
+            if t == "```" || t == "~~~" {
+                format!(" {l}text")
+            } else {
+                format!(" {l}")
+            }
         })
         .collect()
 }
@@ -100,8 +108,14 @@ pub fn docs_tokens(docs: &Docs, extra: &[String]) -> TokenStream {
 }
 
 fn compact(v: &Value) -> String {
-    let s = serde_json::to_string(v).unwrap_or_default().replace('`', "'");
-    if s.chars().count() > 200 { format!("{}…", s.chars().take(200).collect::<String>()) } else { s }
+    let s = serde_json::to_string(v)
+        .unwrap_or_default()
+        .replace('`', "'");
+    if s.chars().count() > 200 {
+        format!("{}…", s.chars().take(200).collect::<String>())
+    } else {
+        s
+    }
 }
 
 /// A JSON value as tokens for `schemars::json_schema!` (strings escaped as Rust literals).
@@ -138,14 +152,23 @@ fn derives(caps: Caps, serde: bool) -> TokenStream {
     let eq = caps.eq.then(|| quote!(Eq,));
     let hash = caps.hash.then(|| quote!(Hash,));
     let default = caps.default.then(|| quote!(Default,));
-    let serde = serde.then(|| quote!(::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema,));
+    let serde = serde.then(|| {
+        quote!(
+            ::serde::Serialize,
+            ::serde::Deserialize,
+            ::schemars::JsonSchema,
+        )
+    });
     quote!(#[derive(Debug, Clone, PartialEq, #eq #hash #default #serde)])
 }
 
 /// Every type of the space, in definition order.
 pub fn emit(space: &TypeSpace<'_>, caps: &[Caps]) -> TokenStream {
     let defs = &space.defs;
-    let items = defs.iter().enumerate().map(|(i, def)| emit_def(def, caps[i], defs));
+    let items = defs
+        .iter()
+        .enumerate()
+        .map(|(i, def)| emit_def(def, caps[i], defs));
     quote!(#(#items)*)
 }
 
@@ -161,7 +184,9 @@ fn emit_def(def: &TypeDef, caps: Caps, defs: &[TypeDef]) -> TokenStream {
         }
         Kind::Struct(st) => {
             let derive = derives(caps, true);
-            let deny = st.deny_unknown.then(|| quote!(#[serde(deny_unknown_fields)]));
+            let deny = st
+                .deny_unknown
+                .then(|| quote!(#[serde(deny_unknown_fields)]));
             let fields = st.fields.iter().map(|f| emit_field(f, defs));
             let extra = st.extra.as_ref().map(|t| {
                 let t = ty_tokens(&Ty::Map(Box::new(t.clone())), defs);
@@ -191,7 +216,11 @@ fn emit_def(def: &TypeDef, caps: Caps, defs: &[TypeDef]) -> TokenStream {
 fn emit_field(f: &Field, defs: &[TypeDef]) -> TokenStream {
     let name = ident(&f.name);
     let wire = &f.wire;
-    let ty = if f.boxed { boxed_tokens(&f.ty, defs) } else { ty_tokens(&f.ty, defs) };
+    let ty = if f.boxed {
+        boxed_tokens(&f.ty, defs)
+    } else {
+        ty_tokens(&f.ty, defs)
+    };
     let docs = docs_tokens(&f.docs, &[]);
     let optional = matches!(f.ty, Ty::Option(_)) && !f.required;
     let attrs = if optional {
@@ -206,7 +235,12 @@ fn emit_field(f: &Field, defs: &[TypeDef]) -> TokenStream {
     }
 }
 
-fn emit_string_enum(name: &proc_macro2::Ident, type_name: &str, e: &StringEnum, docs: TokenStream) -> TokenStream {
+fn emit_string_enum(
+    name: &proc_macro2::Ident,
+    type_name: &str,
+    e: &StringEnum,
+    docs: TokenStream,
+) -> TokenStream {
     let idents: Vec<_> = e.variants.iter().map(|(v, _)| ident(v)).collect();
     let wires: Vec<&String> = e.variants.iter().map(|(_, w)| w).collect();
     let variant_docs = wires.iter().map(|w| format!(" `{w}`"));
@@ -314,15 +348,31 @@ fn emit_string_enum(name: &proc_macro2::Ident, type_name: &str, e: &StringEnum, 
     }
 }
 
-fn emit_tagged(name: &proc_macro2::Ident, t: &Tagged, caps: Caps, docs: TokenStream, defs: &[TypeDef]) -> TokenStream {
-    let derive = derives(Caps { default: false, ..caps }, true);
+fn emit_tagged(
+    name: &proc_macro2::Ident,
+    t: &Tagged,
+    caps: Caps,
+    docs: TokenStream,
+    defs: &[TypeDef],
+) -> TokenStream {
+    let derive = derives(
+        Caps {
+            default: false,
+            ..caps
+        },
+        true,
+    );
     let tag = &t.tag;
     let variants = t.variants.iter().map(|v| {
         let vname = ident(&v.name);
         let wire = &v.wire;
         match v.body {
             Some(id) => {
-                let body = if v.boxed { boxed_tokens(&Ty::Named(id), defs) } else { ty_tokens(&Ty::Named(id), defs) };
+                let body = if v.boxed {
+                    boxed_tokens(&Ty::Named(id), defs)
+                } else {
+                    ty_tokens(&Ty::Named(id), defs)
+                };
                 quote!(#[serde(rename = #wire)] #vname(#body),)
             }
             None => quote!(#[serde(rename = #wire)] #vname,),
@@ -338,11 +388,27 @@ fn emit_tagged(name: &proc_macro2::Ident, t: &Tagged, caps: Caps, docs: TokenStr
     }
 }
 
-fn emit_untagged(name: &proc_macro2::Ident, vs: &[Variant], caps: Caps, docs: TokenStream, defs: &[TypeDef]) -> TokenStream {
-    let derive = derives(Caps { default: false, ..caps }, true);
+fn emit_untagged(
+    name: &proc_macro2::Ident,
+    vs: &[Variant],
+    caps: Caps,
+    docs: TokenStream,
+    defs: &[TypeDef],
+) -> TokenStream {
+    let derive = derives(
+        Caps {
+            default: false,
+            ..caps
+        },
+        true,
+    );
     let variants = vs.iter().map(|v| {
         let vname = ident(&v.name);
-        let ty = if v.boxed { boxed_tokens(&v.ty, defs) } else { ty_tokens(&v.ty, defs) };
+        let ty = if v.boxed {
+            boxed_tokens(&v.ty, defs)
+        } else {
+            ty_tokens(&v.ty, defs)
+        };
         quote!(#vname(#ty),)
     });
     quote! {
@@ -368,7 +434,14 @@ fn number_literal(x: f64, inner: &Ty) -> TokenStream {
     }
 }
 
-fn emit_newtype(name: &proc_macro2::Ident, type_name: &str, nt: &Newtype, caps: Caps, docs: TokenStream, defs: &[TypeDef]) -> TokenStream {
+fn emit_newtype(
+    name: &proc_macro2::Ident,
+    type_name: &str,
+    nt: &Newtype,
+    caps: Caps,
+    docs: TokenStream,
+    defs: &[TypeDef],
+) -> TokenStream {
     let inner = nt.inner.clone().unwrap_or(Ty::String);
     let inner_ty = ty_tokens(&inner, defs);
     let eq = caps.eq.then(|| quote!(Eq,));
@@ -415,13 +488,28 @@ fn emit_newtype(name: &proc_macro2::Ident, type_name: &str, nt: &Newtype, caps: 
             let lit = number_literal(x, &inner);
             let msg = format!("must be {what} {x}");
             checks.push(quote!(if value #op #lit { return Err(#msg.into()); }));
-            schema.insert(key.into(), serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null));
+            schema.insert(
+                key.into(),
+                serde_json::Number::from_f64(x)
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null),
+            );
         }
     };
     bound(nt.minimum, quote!(<), "minimum", "at least");
     bound(nt.maximum, quote!(>), "maximum", "at most");
-    bound(nt.exclusive_minimum, quote!(<=), "exclusiveMinimum", "more than");
-    bound(nt.exclusive_maximum, quote!(>=), "exclusiveMaximum", "less than");
+    bound(
+        nt.exclusive_minimum,
+        quote!(<=),
+        "exclusiveMinimum",
+        "more than",
+    );
+    bound(
+        nt.exclusive_maximum,
+        quote!(>=),
+        "exclusiveMaximum",
+        "less than",
+    );
     if let Some(m) = nt.multiple_of {
         let msg = format!("must be a multiple of {m}");
         if is_int && m.fract() == 0.0 && m >= 1.0 {
@@ -434,7 +522,12 @@ fn emit_newtype(name: &proc_macro2::Ident, type_name: &str, nt: &Newtype, caps: 
                 if (ratio - ratio.round()).abs() > 1e-9 { return Err(#msg.into()); }
             });
         }
-        schema.insert("multipleOf".into(), serde_json::Number::from_f64(m).map(Value::Number).unwrap_or(Value::Null));
+        schema.insert(
+            "multipleOf".into(),
+            serde_json::Number::from_f64(m)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+        );
     }
     let schema = json_tokens(&Value::Object(schema));
     let check_fn = if checks.is_empty() {
@@ -443,7 +536,11 @@ fn emit_newtype(name: &proc_macro2::Ident, type_name: &str, nt: &Newtype, caps: 
         quote!(#(#checks)*)
     };
     let err_prefix = format!("invalid {type_name}: ");
-    let bind = if matches!(inner, Ty::String) { quote!() } else { quote!(let value = *value;) };
+    let bind = if matches!(inner, Ty::String) {
+        quote!()
+    } else {
+        quote!(let value = *value;)
+    };
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #eq #hash ::serde::Serialize)]

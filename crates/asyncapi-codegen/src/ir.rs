@@ -103,7 +103,12 @@ fn is_json(content_type: Option<&str>) -> bool {
     match content_type {
         None => true,
         Some(ct) => {
-            let base = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let base = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             base == "application/json" || base.ends_with("+json") || base == "text/json"
         }
     }
@@ -115,7 +120,14 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
     for (name, schema) in &api.schemas {
         if let Some(s) = space.schema(schema) {
             if schema.merged.is_none() {
-                let _ = space.ty(S { v: s.v, loc: schema.target.clone(), stored: true }, name);
+                let _ = space.ty(
+                    S {
+                        v: s.v,
+                        loc: schema.target.clone(),
+                        stored: true,
+                    },
+                    name,
+                );
                 let _ = name;
             }
         }
@@ -124,14 +136,23 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
     let mut channels = Vec::new();
     let mut used_consts = std::collections::BTreeSet::new();
     for c in &api.channels {
-        let base = format!("CHANNEL_{}", snake(&c.key, "channel").to_ascii_uppercase().trim_start_matches('_'));
+        let base = format!(
+            "CHANNEL_{}",
+            snake(&c.key, "channel")
+                .to_ascii_uppercase()
+                .trim_start_matches('_')
+        );
         let mut const_name = base.clone();
         let mut n = 2;
         while !used_consts.insert(const_name.clone()) {
             const_name = format!("{base}_{n}");
             n += 1;
         }
-        let template_params = c.address.as_deref().map(asyncapi_model::view::template_names).unwrap_or_default();
+        let template_params = c
+            .address
+            .as_deref()
+            .map(asyncapi_model::view::template_names)
+            .unwrap_or_default();
         let params = if template_params.is_empty() {
             None
         } else {
@@ -155,9 +176,11 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
                         }
                         // 3.x parameter enums: strict, since an unknown value is an
                         // address this API does not have.
-                        None if !p.enum_values.is_empty() => {
-                            space.string_enum(&format!("{type_name}{}", pascal(&wire, "Param")), &p.enum_values, &p.at)
-                        }
+                        None if !p.enum_values.is_empty() => space.string_enum(
+                            &format!("{type_name}{}", pascal(&wire, "Param")),
+                            &p.enum_values,
+                            &p.at,
+                        ),
                         None => Ty::String,
                     },
                     None => Ty::String,
@@ -169,7 +192,13 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
                     field = format!("{base}_{k}");
                     k += 1;
                 }
-                fields.push(ParamField { wire, field, ty, kind, description: p.and_then(|p| p.description.clone()) });
+                fields.push(ParamField {
+                    wire,
+                    field,
+                    ty,
+                    kind,
+                    description: p.and_then(|p| p.description.clone()),
+                });
             }
             Some(ParamsIr { type_name, fields })
         };
@@ -183,7 +212,13 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
     }
     let mut messages = Vec::new();
     for m in &api.messages {
-        let base = pascal(m.name.as_deref().filter(|_| api.version.starts_with('2')).unwrap_or(&m.key), "Message");
+        let base = pascal(
+            m.name
+                .as_deref()
+                .filter(|_| api.version.starts_with('2'))
+                .unwrap_or(&m.key),
+            "Message",
+        );
         let type_name = claim(space, &base);
         let json = m.payload_format.is_json_schema() && is_json(m.content_type.as_deref());
         let payload = m.payload.as_ref().and_then(|p| {
@@ -195,7 +230,7 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
         });
         if !m.payload_format.is_json_schema() {
             notes.push(Note {
-                at: doc.describe(&m.at),
+                at: crate::describe(doc, &m.at),
                 message: format!(
                     "message `{}` has a payload in a schema format the generator does not type ({}); it is passed as raw bytes",
                     m.key,
@@ -206,24 +241,30 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
                 ),
             });
         }
-        let (headers, header_kinds, header_consts) = match m.headers.as_ref().and_then(|h| space.schema(h)) {
-            Some(s) => {
-                let ty = space.ty(s.clone(), &format!("{type_name}Headers"));
-                let kinds = space.property_kinds(s.clone());
-                let consts = space
-                    .const_alternatives(s)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|(p, v)| Some((asyncapi_model::pointer::last_token(&p), v.as_str()?.to_owned())))
-                    .collect();
-                (Some(ty), kinds, consts)
-            }
-            None => (None, Vec::new(), Vec::new()),
-        };
+        let (headers, header_kinds, header_consts) =
+            match m.headers.as_ref().and_then(|h| space.schema(h)) {
+                Some(s) => {
+                    let ty = space.ty(s.clone(), &format!("{type_name}Headers"));
+                    let kinds = space.property_kinds(s.clone());
+                    let consts = space
+                        .const_alternatives(s, false)
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|(p, v)| {
+                            Some((
+                                asyncapi_model::pointer::last_token(&p),
+                                v.as_str()?.to_owned(),
+                            ))
+                        })
+                        .collect();
+                    (Some(ty), kinds, consts)
+                }
+                None => (None, Vec::new(), Vec::new()),
+            };
         let payload_consts = match m.payload.as_ref().and_then(|p| space.schema(p)) {
-            Some(s) if json => space.const_alternatives(s),
+            Some(s) if json => space.const_alternatives(s, true),
             _ => Vec::new(),
         };
         messages.push(MessageIr {
@@ -247,22 +288,28 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
     let mut used_methods = std::collections::BTreeSet::new();
     for op in &api.operations {
         let role = match (op.action, settings.perspective) {
-            (Action::Receive, Perspective::App) | (Action::Send, Perspective::Client) => Role::Receive,
+            (Action::Receive, Perspective::App) | (Action::Send, Perspective::Client) => {
+                Role::Receive
+            }
             (Action::Send, Perspective::App) | (Action::Receive, Perspective::Client) => Role::Send,
         };
         let base = snake(&op.key, "operation");
         let mut method = base.clone();
         let mut n = 2;
-        while !used_methods.insert(method.clone()) || matches!(method.as_str(), "new" | "handler" | "dispatch" | "sink") {
+        while !used_methods.insert(method.clone())
+            || matches!(method.as_str(), "new" | "handler" | "dispatch" | "sink")
+        {
             method = format!("{base}_{n}");
             n += 1;
         }
-        let enum_name = (op.messages.len() > 1).then(|| claim(space, &format!("{}Message", pascal(&op.key, "Operation"))));
+        let enum_name = (op.messages.len() > 1)
+            .then(|| claim(space, &format!("{}Message", pascal(&op.key, "Operation"))));
         let reply = op.reply.as_ref().map(|r| ReplyIr {
             channel: r.channel,
             messages: r.messages.clone(),
             address_location: r.address_location.clone(),
-            enum_name: (r.messages.len() > 1).then(|| claim(space, &format!("{}Reply", pascal(&op.key, "Operation")))),
+            enum_name: (r.messages.len() > 1)
+                .then(|| claim(space, &format!("{}Reply", pascal(&op.key, "Operation")))),
         });
         operations.push(OperationIr {
             key: op.key.clone(),
@@ -282,7 +329,11 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
         title: api.info.title.clone(),
         version: api.info.version.clone(),
         description: api.info.description.clone(),
-        servers: api.servers.iter().map(|s| (s.name.clone(), s.url.clone(), s.protocol.clone())).collect(),
+        servers: api
+            .servers
+            .iter()
+            .map(|s| (s.name.clone(), s.url.clone(), s.protocol.clone()))
+            .collect(),
         channels,
         messages,
         operations,
@@ -294,16 +345,31 @@ fn claim(space: &mut TypeSpace<'_>, base: &str) -> String {
 }
 
 /// Warns about receive messages the router can only tell apart by trying their schemas.
-fn report_indistinguishable(doc: &Document, channels: &[ChannelIr], messages: &[MessageIr], ops: &[OperationIr], notes: &mut Vec<Note>) {
-    let received: Vec<usize> = ops.iter().filter(|o| o.role == Role::Receive).flat_map(|o| o.messages.iter().copied()).collect();
+fn report_indistinguishable(
+    doc: &Document,
+    channels: &[ChannelIr],
+    messages: &[MessageIr],
+    ops: &[OperationIr],
+    notes: &mut Vec<Note>,
+) {
+    let received: Vec<usize> = ops
+        .iter()
+        .filter(|o| o.role == Role::Receive)
+        .flat_map(|o| o.messages.iter().copied())
+        .collect();
     let apart = |a: &MessageIr, b: &MessageIr| {
         let headers = !a.header_consts.is_empty()
             && !b.header_consts.is_empty()
-            && a.header_consts.iter().any(|(n, v)| b.header_consts.iter().any(|(n2, v2)| n == n2 && v != v2));
+            && a.header_consts
+                .iter()
+                .any(|(n, v)| b.header_consts.iter().any(|(n2, v2)| n == n2 && v != v2));
         let payload = !a.payload_consts.is_empty()
             && !b.payload_consts.is_empty()
             && a.payload_consts.iter().all(|alt| {
-                b.payload_consts.iter().all(|alt2| alt.iter().any(|(p, v)| alt2.iter().any(|(p2, v2)| p == p2 && v != v2)))
+                b.payload_consts.iter().all(|alt2| {
+                    alt.iter()
+                        .any(|(p, v)| alt2.iter().any(|(p2, v2)| p == p2 && v != v2))
+                })
             });
         let ct = matches!((&a.content_type, &b.content_type), (Some(x), Some(y)) if x != y);
         headers || payload || ct
@@ -315,7 +381,7 @@ fn report_indistinguishable(doc: &Document, channels: &[ChannelIr], messages: &[
                 continue;
             }
             notes.push(Note {
-                at: doc.describe(&doc.api.channels[ma.channel].at),
+                at: crate::describe(doc, &doc.api.channels[ma.channel].at),
                 message: format!(
                     "messages `{}` and `{}` of channel `{}` have no const header, const payload property or content type that tells them apart; the router picks the one whose schema alone accepts a payload and reports the rest as ambiguous",
                     ma.key, mb.key, channels[ma.channel].key

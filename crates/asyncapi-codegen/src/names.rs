@@ -59,7 +59,11 @@ pub fn pascal(name: &str, fallback: &str) -> String {
 
 /// `snake_case`, a valid identifier (keywords become raw identifiers or get a suffix).
 pub fn snake(name: &str, fallback: &str) -> String {
-    let mut s = words(name).iter().map(|w| w.to_ascii_lowercase()).collect::<Vec<_>>().join("_");
+    let mut s = words(name)
+        .iter()
+        .map(|w| w.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join("_");
     if s.is_empty() {
         s = fallback.to_owned();
     }
@@ -74,10 +78,11 @@ const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
 
 /// Rust keywords (2024 edition, strict and reserved).
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
-    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
-    "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
-    "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
 ];
 
 /// An identifier token for a name already in snake or Pascal case.
@@ -129,7 +134,10 @@ mod tests {
         assert_eq!(words("userSignedUp"), ["user", "Signed", "Up"]);
         assert_eq!(words("HTTPServer"), ["HTTP", "Server"]);
         assert_eq!(words("xdm:ingestionId"), ["xdm", "ingestion", "Id"]);
-        assert_eq!(words("com.example.Foo-bar_baz"), ["com", "example", "Foo", "bar", "baz"]);
+        assert_eq!(
+            words("com.example.Foo-bar_baz"),
+            ["com", "example", "Foo", "bar", "baz"]
+        );
     }
 
     #[test]

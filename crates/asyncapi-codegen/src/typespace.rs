@@ -31,7 +31,12 @@ pub struct TypeSettings {
 
 impl Default for TypeSettings {
     fn default() -> Self {
-        TypeSettings { typed_formats: true, open_enums: true, newtypes: true, lossless: true }
+        TypeSettings {
+            typed_formats: true,
+            open_enums: true,
+            newtypes: true,
+            lossless: true,
+        }
     }
 }
 
@@ -210,7 +215,15 @@ impl<'d> TypeSpace<'d> {
     pub fn new(doc: &'d Document, settings: TypeSettings, reserved: &[&str]) -> Self {
         let mut names = Registry::default();
         names.reserve(reserved);
-        TypeSpace { doc, settings, defs: Vec::new(), memo: HashMap::new(), names, notes: Vec::new(), uses: Uses::default() }
+        TypeSpace {
+            doc,
+            settings,
+            defs: Vec::new(),
+            memo: HashMap::new(),
+            names,
+            notes: Vec::new(),
+            uses: Uses::default(),
+        }
     }
 
     /// A strict string enum made by the generator (3.x parameter `enum`s are not schemas).
@@ -233,8 +246,11 @@ impl<'d> TypeSpace<'d> {
         self.defs.push(TypeDef {
             name,
             docs: Docs::default(),
-            kind: Kind::Enum(StringEnum { variants, open: false }),
-            origin: self.doc.describe(at),
+            kind: Kind::Enum(StringEnum {
+                variants,
+                open: false,
+            }),
+            origin: crate::describe(self.doc, at),
         });
         Ty::Named(self.defs.len() - 1)
     }
@@ -245,57 +261,99 @@ impl<'d> TypeSpace<'d> {
         match self.names.claim(base) {
             Ok(n) => n,
             Err(n) => {
-                self.notes.push(Note { at: String::new(), message: format!("the name `{base}` is taken by another type; `{n}` is used instead") });
+                self.notes.push(Note {
+                    at: String::new(),
+                    message: format!(
+                        "the name `{base}` is taken by another type; `{n}` is used instead"
+                    ),
+                });
                 n
             }
         }
     }
 
     fn note(&mut self, loc: &Loc, message: String) {
-        self.notes.push(Note { at: self.doc.describe(loc), message });
+        self.notes.push(Note {
+            at: crate::describe(self.doc, loc),
+            message,
+        });
     }
 
     /// The schema a model [`asyncapi_model::Schema`] stands for.
     pub fn schema(&self, schema: &'d asyncapi_model::Schema) -> Option<S<'d>> {
         match &schema.merged {
-            Some(v) => Some(S { v, loc: schema.at.clone(), stored: false }),
-            None => self.doc.store.get(&schema.at).map(|v| S { v, loc: schema.at.clone(), stored: true }),
+            Some(v) => Some(S {
+                v,
+                loc: schema.at.clone(),
+                stored: false,
+            }),
+            None => self.doc.store.get(&schema.at).map(|v| S {
+                v,
+                loc: schema.at.clone(),
+                stored: true,
+            }),
         }
     }
 
     fn resolve(&self, from: &Loc, reference: &str) -> Result<S<'d>, String> {
-        let target = self.doc.store.resolve(from.file, reference).map_err(|e| e.to_string())?;
-        let v = self.doc.store.get(&target).ok_or_else(|| format!("`{reference}` points at nothing"))?;
-        Ok(S { v, loc: target, stored: true })
+        let target = self
+            .doc
+            .store
+            .resolve(from.file, reference)
+            .map_err(|e| e.to_string())?;
+        let v = self
+            .doc
+            .store
+            .get(&target)
+            .ok_or_else(|| format!("`{reference}` points at nothing"))?;
+        Ok(S {
+            v,
+            loc: target,
+            stored: true,
+        })
     }
 
     /// Follows `$ref`s; the name hint becomes the name of the last target.
     fn deref(&mut self, mut s: S<'d>, hint: &mut String) -> Option<(S<'d>, bool)> {
         let mut via_ref = false;
         for _ in 0..MAX_REF_CHAIN {
-            let Some(r) = s.v.get("$ref").and_then(Value::as_str) else { return Some((s, via_ref)) };
+            let Some(r) = s.v.get("$ref").and_then(Value::as_str) else {
+                return Some((s, via_ref));
+            };
             match self.resolve(&s.loc, r) {
                 Ok(t) => {
-                    if let Some(n) = name_of_location(&self.doc.store.file(t.loc.file).path, &t.loc.pointer) {
+                    if let Some(n) =
+                        name_of_location(&self.doc.store.file(t.loc.file).path, &t.loc.pointer)
+                    {
                         *hint = n;
                     }
                     via_ref = true;
                     s = t;
                 }
                 Err(e) => {
-                    self.note(&s.loc, format!("cannot follow `$ref`: {e}; the value is typed as serde_json::Value"));
+                    self.note(
+                        &s.loc,
+                        format!(
+                            "cannot follow `$ref`: {e}; the value is typed as serde_json::Value"
+                        ),
+                    );
                     return None;
                 }
             }
         }
-        self.note(&s.loc, "`$ref` chain is too long or loops; typed as serde_json::Value".to_owned());
+        self.note(
+            &s.loc,
+            "`$ref` chain is too long or loops; typed as serde_json::Value".to_owned(),
+        );
         None
     }
 
     /// The type of a schema. `hint` is the name to use if the schema needs a named type.
     pub fn ty(&mut self, s: S<'d>, hint: &str) -> Ty {
         let mut hint = hint.to_owned();
-        let Some((s, via_ref)) = self.deref(s, &mut hint) else { return Ty::Value };
+        let Some((s, via_ref)) = self.deref(s, &mut hint) else {
+            return Ty::Value;
+        };
         let key = (s.loc.clone(), None);
         if s.stored {
             if let Some(t) = self.memo.get(&key) {
@@ -332,11 +390,19 @@ impl<'d> TypeSpace<'d> {
         let name = match self.names.claim(&base) {
             Ok(n) => n,
             Err(n) => {
-                self.note(&s.loc, format!("another type is already named `{base}`; this schema is named `{n}`"));
+                self.note(
+                    &s.loc,
+                    format!("another type is already named `{base}`; this schema is named `{n}`"),
+                );
                 n
             }
         };
-        self.defs.push(TypeDef { name, docs: docs_of(s.v), kind: Kind::Pending, origin: self.doc.describe(&s.loc) });
+        self.defs.push(TypeDef {
+            name,
+            docs: docs_of(s.v),
+            kind: Kind::Pending,
+            origin: crate::describe(self.doc, &s.loc),
+        });
         self.defs.len() - 1
     }
 
@@ -352,12 +418,18 @@ impl<'d> TypeSpace<'d> {
         let map = match v {
             Value::Bool(true) => return Shaped::Ty(Ty::Value),
             Value::Bool(false) => {
-                self.note(&s.loc, "schema `false` accepts nothing; typed as serde_json::Value".to_owned());
+                self.note(
+                    &s.loc,
+                    "schema `false` accepts nothing; typed as serde_json::Value".to_owned(),
+                );
                 return Shaped::Ty(Ty::Value);
             }
             Value::Object(map) => map,
             _ => {
-                self.note(&s.loc, "a schema must be an object; typed as serde_json::Value".to_owned());
+                self.note(
+                    &s.loc,
+                    "a schema must be an object; typed as serde_json::Value".to_owned(),
+                );
                 return Shaped::Ty(Ty::Value);
             }
         };
@@ -369,7 +441,10 @@ impl<'d> TypeSpace<'d> {
         };
         let nullable = map.get("nullable") == Some(&Value::Bool(true))
             || (types.contains(&"null") && types.len() > 1)
-            || map.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null) && e.len() > 1);
+            || map
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|e| e.contains(&Value::Null) && e.len() > 1);
         let non_null: Vec<&str> = types.iter().copied().filter(|t| *t != "null").collect();
         let inner = self.shape_non_null(s, map, &non_null, name, named);
         if !nullable {
@@ -401,13 +476,20 @@ impl<'d> TypeSpace<'d> {
         named: Option<usize>,
     ) -> Shaped {
         if map.contains_key("not") {
-            let only_not = map.keys().all(|k| matches!(k.as_str(), "not" | "description" | "title" | "examples" | "$id" | "$schema"));
+            let only_not = map.keys().all(|k| {
+                matches!(
+                    k.as_str(),
+                    "not" | "description" | "title" | "examples" | "$id" | "$schema"
+                )
+            });
             self.note(
                 &s.loc.child("not"),
                 if only_not {
-                    "`not` cannot be expressed as a Rust type; typed as serde_json::Value".to_owned()
+                    "`not` cannot be expressed as a Rust type; typed as serde_json::Value"
+                        .to_owned()
                 } else {
-                    "`not` is not checked by the generated type; the rest of the schema is used".to_owned()
+                    "`not` is not checked by the generated type; the rest of the schema is used"
+                        .to_owned()
                 },
             );
             if only_not {
@@ -416,7 +498,10 @@ impl<'d> TypeSpace<'d> {
         }
         for k in ["if", "then", "else"] {
             if map.contains_key(k) {
-                self.note(&s.loc.child(k), format!("`{k}` is not checked by the generated type"));
+                self.note(
+                    &s.loc.child(k),
+                    format!("`{k}` is not checked by the generated type"),
+                );
             }
         }
         if let Some(c) = map.get("const") {
@@ -438,11 +523,22 @@ impl<'d> TypeSpace<'d> {
         }
         let ty = match types.first().copied() {
             Some(_) if types.len() > 1 => {
-                self.note(&s.loc.child("type"), format!("several types ({}); typed as serde_json::Value", types.join(", ")));
+                self.note(
+                    &s.loc.child("type"),
+                    format!(
+                        "several types ({}); typed as serde_json::Value",
+                        types.join(", ")
+                    ),
+                );
                 return Shaped::Ty(Ty::Value);
             }
             Some(t) => t,
-            None if map.contains_key("properties") || map.contains_key("additionalProperties") || map.contains_key("patternProperties") => "object",
+            None if map.contains_key("properties")
+                || map.contains_key("additionalProperties")
+                || map.contains_key("patternProperties") =>
+            {
+                "object"
+            }
             None if map.contains_key("items") => "array",
             None => return Shaped::Ty(Ty::Value),
         };
@@ -455,11 +551,18 @@ impl<'d> TypeSpace<'d> {
             "array" => {
                 let items = match map.get("items") {
                     Some(Value::Array(_)) => {
-                        self.note(&s.loc.child("items"), "tuple `items` are typed as a list of serde_json::Value".to_owned());
+                        self.note(
+                            &s.loc.child("items"),
+                            "tuple `items` are typed as a list of serde_json::Value".to_owned(),
+                        );
                         Ty::Value
                     }
                     Some(items) => {
-                        let item = S { v: items, loc: s.loc.child("items"), stored: s.stored };
+                        let item = S {
+                            v: items,
+                            loc: s.loc.child("items"),
+                            stored: s.stored,
+                        };
                         self.ty(item, &format!("{name}Item"))
                     }
                     None => Ty::Value,
@@ -468,7 +571,10 @@ impl<'d> TypeSpace<'d> {
             }
             "object" => self.object(s, name, None),
             other => {
-                self.note(&s.loc.child("type"), format!("unknown type `{other}`; typed as serde_json::Value"));
+                self.note(
+                    &s.loc.child("type"),
+                    format!("unknown type `{other}`; typed as serde_json::Value"),
+                );
                 Shaped::Ty(Ty::Value)
             }
         }
@@ -486,7 +592,10 @@ impl<'d> TypeSpace<'d> {
             Value::Null => Shaped::Ty(Ty::Unit),
             _ => {
                 let _ = name;
-                self.note(&s.loc.child("const"), "an object or array `const` is typed as serde_json::Value".to_owned());
+                self.note(
+                    &s.loc.child("const"),
+                    "an object or array `const` is typed as serde_json::Value".to_owned(),
+                );
                 Shaped::Ty(Ty::Value)
             }
         }
@@ -502,7 +611,9 @@ impl<'d> TypeSpace<'d> {
                 let base = names::pascal(&wire, "Empty");
                 let mut ident = base.clone();
                 let mut n = 2;
-                while !used.insert(ident.clone()) || (self.settings.open_enums && ident == "Unknown") {
+                while !used.insert(ident.clone())
+                    || (self.settings.open_enums && ident == "Unknown")
+                {
                     ident = format!("{base}{n}");
                     n += 1;
                 }
@@ -518,7 +629,10 @@ impl<'d> TypeSpace<'d> {
             return Shaped::Ty(Ty::Float("f64"));
         }
         let _ = (types, name);
-        self.note(&s.loc.child("enum"), "an `enum` of mixed or structured values is typed as serde_json::Value".to_owned());
+        self.note(
+            &s.loc.child("enum"),
+            "an `enum` of mixed or structured values is typed as serde_json::Value".to_owned(),
+        );
         Shaped::Ty(Ty::Value)
     }
 
@@ -568,22 +682,48 @@ impl<'d> TypeSpace<'d> {
         Shaped::Def(Kind::Newtype(nt))
     }
 
-    fn number(&mut self, s: &S<'d>, map: &serde_json::Map<String, Value>, name: &str, integer: bool) -> Shaped {
+    fn number(
+        &mut self,
+        s: &S<'d>,
+        map: &serde_json::Map<String, Value>,
+        name: &str,
+        integer: bool,
+    ) -> Shaped {
         let f = |k: &str| map.get(k).and_then(Value::as_f64);
         let minimum = f("minimum");
         let maximum = f("maximum");
         // Draft 06+ numbers; draft 04 / OpenAPI 3.0 booleans qualifying minimum/maximum.
         let (exclusive_minimum, exclusive_maximum) = (
-            f("exclusiveMinimum").or_else(|| (map.get("exclusiveMinimum") == Some(&Value::Bool(true))).then_some(minimum).flatten()),
-            f("exclusiveMaximum").or_else(|| (map.get("exclusiveMaximum") == Some(&Value::Bool(true))).then_some(maximum).flatten()),
+            f("exclusiveMinimum").or_else(|| {
+                (map.get("exclusiveMinimum") == Some(&Value::Bool(true)))
+                    .then_some(minimum)
+                    .flatten()
+            }),
+            f("exclusiveMaximum").or_else(|| {
+                (map.get("exclusiveMaximum") == Some(&Value::Bool(true)))
+                    .then_some(maximum)
+                    .flatten()
+            }),
         );
         let (minimum, maximum) = (
-            if map.get("exclusiveMinimum") == Some(&Value::Bool(true)) { None } else { minimum },
-            if map.get("exclusiveMaximum") == Some(&Value::Bool(true)) { None } else { maximum },
+            if map.get("exclusiveMinimum") == Some(&Value::Bool(true)) {
+                None
+            } else {
+                minimum
+            },
+            if map.get("exclusiveMaximum") == Some(&Value::Bool(true)) {
+                None
+            } else {
+                maximum
+            },
         );
         let multiple_of = f("multipleOf");
         let ty = if integer {
-            Ty::Int(integer_type(map.get("format").and_then(Value::as_str), minimum.or(exclusive_minimum), maximum.or(exclusive_maximum)))
+            Ty::Int(integer_type(
+                map.get("format").and_then(Value::as_str),
+                minimum.or(exclusive_minimum),
+                maximum.or(exclusive_maximum),
+            ))
         } else if map.get("format").and_then(Value::as_str) == Some("float") {
             Ty::Float("f32")
         } else {
@@ -616,28 +756,49 @@ impl<'d> TypeSpace<'d> {
 
     /// Folds `allOf` (nested, through refs) into one object view.
     fn obj_view(&mut self, s: &S<'d>, depth: usize) -> ObjView<'d> {
-        let mut view = ObjView { props: IndexMap::new(), required: BTreeSet::new(), additional: Additional::Absent, pattern: Vec::new() };
+        let mut view = ObjView {
+            props: IndexMap::new(),
+            required: BTreeSet::new(),
+            additional: Additional::Absent,
+            pattern: Vec::new(),
+        };
         let Value::Object(map) = s.v else { return view };
         if let Some(Value::Object(props)) = map.get("properties") {
             let at = s.loc.child("properties");
             for (k, v) in props {
-                view.props.insert(k.clone(), S { v, loc: at.child(k), stored: s.stored });
+                view.props.insert(
+                    k.clone(),
+                    S {
+                        v,
+                        loc: at.child(k),
+                        stored: s.stored,
+                    },
+                );
             }
         }
         if let Some(Value::Array(req)) = map.get("required") {
-            view.required.extend(req.iter().filter_map(Value::as_str).map(str::to_owned));
+            view.required
+                .extend(req.iter().filter_map(Value::as_str).map(str::to_owned));
         }
         view.additional = match map.get("additionalProperties") {
             None => Additional::Absent,
             Some(Value::Bool(true)) => Additional::Allowed,
             Some(Value::Bool(false)) => Additional::Forbidden,
             Some(Value::Object(o)) if o.is_empty() => Additional::Allowed,
-            Some(v) => Additional::Schema(S { v, loc: s.loc.child("additionalProperties"), stored: s.stored }),
+            Some(v) => Additional::Schema(S {
+                v,
+                loc: s.loc.child("additionalProperties"),
+                stored: s.stored,
+            }),
         };
         if let Some(Value::Object(pp)) = map.get("patternProperties") {
             let at = s.loc.child("patternProperties");
             for (k, v) in pp {
-                view.pattern.push(S { v, loc: at.child(k), stored: s.stored });
+                view.pattern.push(S {
+                    v,
+                    loc: at.child(k),
+                    stored: s.stored,
+                });
             }
         }
         if depth < MAX_REF_CHAIN {
@@ -645,7 +806,16 @@ impl<'d> TypeSpace<'d> {
                 let at = s.loc.child("allOf");
                 for (i, b) in branches.iter().enumerate() {
                     let mut hint = String::new();
-                    let Some((b, _)) = self.deref(S { v: b, loc: at.child(&i.to_string()), stored: s.stored }, &mut hint) else { continue };
+                    let Some((b, _)) = self.deref(
+                        S {
+                            v: b,
+                            loc: at.child(&i.to_string()),
+                            stored: s.stored,
+                        },
+                        &mut hint,
+                    ) else {
+                        continue;
+                    };
                     let sub = self.obj_view(&b, depth + 1);
                     for (k, p) in sub.props {
                         view.props.entry(k).or_insert(p);
@@ -668,15 +838,25 @@ impl<'d> TypeSpace<'d> {
 
     fn all_of(&mut self, s: &S<'d>, name: &str) -> Shaped {
         let view = self.obj_view(s, 0);
-        if view.props.is_empty() && view.pattern.is_empty() && matches!(view.additional, Additional::Absent) {
+        if view.props.is_empty()
+            && view.pattern.is_empty()
+            && matches!(view.additional, Additional::Absent)
+        {
             // No object parts: a single ref-like branch is that branch's type.
             if let Some(Value::Array(branches)) = s.v.get("allOf") {
                 if branches.len() == 1 {
-                    let b = S { v: &branches[0], loc: s.loc.child("allOf").child("0"), stored: s.stored };
+                    let b = S {
+                        v: &branches[0],
+                        loc: s.loc.child("allOf").child("0"),
+                        stored: s.stored,
+                    };
                     return Shaped::Ty(self.ty(b, name));
                 }
             }
-            self.note(&s.loc.child("allOf"), "an `allOf` without object parts is typed as serde_json::Value".to_owned());
+            self.note(
+                &s.loc.child("allOf"),
+                "an `allOf` without object parts is typed as serde_json::Value".to_owned(),
+            );
             return Shaped::Ty(Ty::Value);
         }
         self.object_from_view(s, name, view, None)
@@ -688,7 +868,9 @@ impl<'d> TypeSpace<'d> {
             // A map, not a struct.
             let value = match (&view.additional, view.pattern.as_slice()) {
                 (Additional::Schema(a), []) => self.ty(a.clone(), &format!("{name}Value")),
-                (Additional::Absent | Additional::Allowed, [p]) => self.ty(p.clone(), &format!("{name}Value")),
+                (Additional::Absent | Additional::Allowed, [p]) => {
+                    self.ty(p.clone(), &format!("{name}Value"))
+                }
                 _ => Ty::Value,
             };
             return Shaped::Ty(Ty::Map(Box::new(value)));
@@ -696,7 +878,13 @@ impl<'d> TypeSpace<'d> {
         self.object_from_view(s, name, view, exclude)
     }
 
-    fn object_from_view(&mut self, s: &S<'d>, name: &str, view: ObjView<'d>, exclude: Option<&str>) -> Shaped {
+    fn object_from_view(
+        &mut self,
+        s: &S<'d>,
+        name: &str,
+        view: ObjView<'d>,
+        exclude: Option<&str>,
+    ) -> Shaped {
         let mut fields = Vec::new();
         let mut used = BTreeSet::new();
         for (wire, p) in &view.props {
@@ -711,13 +899,26 @@ impl<'d> TypeSpace<'d> {
                 n += 1;
             }
             let required = view.required.contains(wire);
-            let ty = self.ty(p.clone(), &format!("{name}{}", names::pascal(wire, "Field")));
+            let ty = self.ty(
+                p.clone(),
+                &format!("{name}{}", names::pascal(wire, "Field")),
+            );
             let ty = if required { ty } else { ty.option() };
-            fields.push(Field { name: field_name, wire: wire.clone(), ty, required, docs: docs_of(p.v), boxed: false });
+            fields.push(Field {
+                name: field_name,
+                wire: wire.clone(),
+                ty,
+                required,
+                docs: docs_of(p.v),
+                boxed: false,
+            });
         }
         for r in &view.required {
             if !view.props.contains_key(r) && Some(r.as_str()) != exclude {
-                self.note(&s.loc.child("required"), format!("required property `{r}` has no schema; it is not a field of its own"));
+                self.note(
+                    &s.loc.child("required"),
+                    format!("required property `{r}` has no schema; it is not a field of its own"),
+                );
             }
         }
         let (deny_unknown, extra) = match &view.additional {
@@ -733,16 +934,31 @@ impl<'d> TypeSpace<'d> {
             _ if self.settings.lossless => (false, Some(Ty::Value)),
             _ => (false, None),
         };
-        Shaped::Def(Kind::Struct(Struct { fields, deny_unknown, extra }))
+        Shaped::Def(Kind::Struct(Struct {
+            fields,
+            deny_unknown,
+            extra,
+        }))
     }
 
-    fn union(&mut self, s: &S<'d>, key: &str, branches: &'d [Value], name: &str, named: Option<usize>) -> Shaped {
+    fn union(
+        &mut self,
+        s: &S<'d>,
+        key: &str,
+        branches: &'d [Value],
+        name: &str,
+        named: Option<usize>,
+    ) -> Shaped {
         let at = s.loc.child(key);
         let mut resolved: Vec<(S<'d>, String, bool)> = Vec::new();
         let mut nullable = false;
         for (i, b) in branches.iter().enumerate() {
             let mut hint = String::new();
-            let raw = S { v: b, loc: at.child(&i.to_string()), stored: s.stored };
+            let raw = S {
+                v: b,
+                loc: at.child(&i.to_string()),
+                stored: s.stored,
+            };
             let Some((t, via_ref)) = self.deref(raw.clone(), &mut hint) else {
                 resolved.push((raw, format!("{name}Variant{}", i + 1), false));
                 continue;
@@ -753,7 +969,11 @@ impl<'d> TypeSpace<'d> {
             }
             let hint = if via_ref {
                 hint
-            } else if let Some(title) = t.v.get("title").and_then(Value::as_str).filter(|t| t.split_whitespace().count() <= 4) {
+            } else if let Some(title) =
+                t.v.get("title")
+                    .and_then(Value::as_str)
+                    .filter(|t| t.split_whitespace().count() <= 4)
+            {
                 title.to_owned()
             } else {
                 format!("{name}Variant{}", i + 1)
@@ -782,7 +1002,10 @@ impl<'d> TypeSpace<'d> {
             let base = match &ty {
                 Ty::Named(id) => {
                     let n = self.defs[*id].name.clone();
-                    n.strip_prefix(name).filter(|r| !r.is_empty() && !r.starts_with(|c: char| c.is_ascii_digit())).map(str::to_owned).unwrap_or(n)
+                    n.strip_prefix(name)
+                        .filter(|r| !r.is_empty() && !r.starts_with(|c: char| c.is_ascii_digit()))
+                        .map(str::to_owned)
+                        .unwrap_or(n)
                 }
                 other => primitive_name(other).to_owned(),
             };
@@ -792,7 +1015,11 @@ impl<'d> TypeSpace<'d> {
                 vname = format!("{base}{n}");
                 n += 1;
             }
-            variants.push(Variant { name: vname, ty, boxed: false });
+            variants.push(Variant {
+                name: vname,
+                ty,
+                boxed: false,
+            });
         }
         let _ = named;
         wrap(Shaped::Def(Kind::Untagged(variants)))
@@ -801,13 +1028,19 @@ impl<'d> TypeSpace<'d> {
     /// The property that tells the branches of a union apart: the `discriminator`, or a
     /// property every branch requires with a distinct `const` (or one-value `enum`) string.
     fn find_tag(&mut self, s: &S<'d>, branches: &[(S<'d>, String, bool)]) -> Option<String> {
-        let views: Vec<ObjView<'d>> = branches.iter().map(|(b, _, _)| self.obj_view(b, 0)).collect();
+        let views: Vec<ObjView<'d>> = branches
+            .iter()
+            .map(|(b, _, _)| self.obj_view(b, 0))
+            .collect();
         if views.iter().any(|v| v.props.is_empty()) {
             return None;
         }
         let declared = match s.v.get("discriminator") {
             Some(Value::String(p)) => Some(p.clone()),
-            Some(Value::Object(o)) => o.get("propertyName").and_then(Value::as_str).map(str::to_owned),
+            Some(Value::Object(o)) => o
+                .get("propertyName")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             _ => None,
         };
         let candidates: Vec<String> = match declared {
@@ -817,8 +1050,12 @@ impl<'d> TypeSpace<'d> {
         'candidates: for c in candidates {
             let mut seen = BTreeSet::new();
             for v in &views {
-                let Some(p) = v.props.get(&c) else { continue 'candidates };
-                let Some(value) = const_string(p.v) else { continue 'candidates };
+                let Some(p) = v.props.get(&c) else {
+                    continue 'candidates;
+                };
+                let Some(value) = const_string(p.v) else {
+                    continue 'candidates;
+                };
                 if !v.required.contains(&c) || !seen.insert(value) {
                     continue 'candidates;
                 }
@@ -833,7 +1070,11 @@ impl<'d> TypeSpace<'d> {
         let mut used = BTreeSet::new();
         for (b, hint, _) in branches {
             let view = self.obj_view(b, 0);
-            let wire = view.props.get(tag).and_then(|p| const_string(p.v)).unwrap_or_default();
+            let wire = view
+                .props
+                .get(tag)
+                .and_then(|p| const_string(p.v))
+                .unwrap_or_default();
             let base = names::pascal(&wire, "Variant");
             let mut vname = base.clone();
             let mut n = 2;
@@ -841,7 +1082,9 @@ impl<'d> TypeSpace<'d> {
                 vname = format!("{base}{n}");
                 n += 1;
             }
-            let has_body = view.props.keys().any(|k| k != tag) || !matches!(view.additional, Additional::Forbidden | Additional::Absent) || self.settings.lossless;
+            let has_body = view.props.keys().any(|k| k != tag)
+                || !matches!(view.additional, Additional::Forbidden | Additional::Absent)
+                || self.settings.lossless;
             let body = if has_body {
                 let key = (b.loc.clone(), Some(tag.to_owned()));
                 match self.memo.get(&key) {
@@ -849,7 +1092,11 @@ impl<'d> TypeSpace<'d> {
                     _ => {
                         let kind = match self.object_from_view(b, hint, view, Some(tag)) {
                             Shaped::Def(k) => k,
-                            Shaped::Ty(_) => Kind::Struct(Struct { fields: Vec::new(), deny_unknown: false, extra: None }),
+                            Shaped::Ty(_) => Kind::Struct(Struct {
+                                fields: Vec::new(),
+                                deny_unknown: false,
+                                extra: None,
+                            }),
                         };
                         let id = self.def(hint, b, kind);
                         if b.stored {
@@ -861,34 +1108,62 @@ impl<'d> TypeSpace<'d> {
             } else {
                 None
             };
-            variants.push(TaggedVariant { name: vname, wire, body, boxed: false });
+            variants.push(TaggedVariant {
+                name: vname,
+                wire,
+                body,
+                boxed: false,
+            });
         }
         let _ = name;
-        Shaped::Def(Kind::Tagged(Tagged { tag: tag.to_owned(), variants }))
+        Shaped::Def(Kind::Tagged(Tagged {
+            tag: tag.to_owned(),
+            variants,
+        }))
     }
 
-    /// The `const` properties that identify payloads of this schema: one list per
-    /// alternative (`oneOf`/`anyOf` branch), each of `(JSON pointer, value)`. Empty when some
-    /// alternative has none, since then nothing in the payload is sure to identify it.
-    pub(crate) fn const_alternatives(&mut self, s: S<'d>) -> Vec<Vec<(String, Value)>> {
+    /// The `const` properties that identify values of this schema: one list per alternative
+    /// (`oneOf`/`anyOf` branch), each of `(JSON pointer, value)`. Empty when some alternative
+    /// has none, since then nothing is sure to identify it. Payloads use only required
+    /// properties (an absent one rules a message out); headers use all (an absent header
+    /// says nothing).
+    pub(crate) fn const_alternatives(
+        &mut self,
+        s: S<'d>,
+        required_only: bool,
+    ) -> Vec<Vec<(String, Value)>> {
         let mut hint = String::new();
-        let Some((s, _)) = self.deref(s, &mut hint) else { return Vec::new() };
+        let Some((s, _)) = self.deref(s, &mut hint) else {
+            return Vec::new();
+        };
         let branches: Option<&'d Vec<Value>> =
-            s.v.get("oneOf").or_else(|| s.v.get("anyOf")).and_then(Value::as_array);
+            s.v.get("oneOf")
+                .or_else(|| s.v.get("anyOf"))
+                .and_then(Value::as_array);
         let mut alternatives = Vec::new();
         let bodies: Vec<S<'d>> = match branches {
             Some(bs) => {
-                let key = if s.v.get("oneOf").is_some() { "oneOf" } else { "anyOf" };
+                let key = if s.v.get("oneOf").is_some() {
+                    "oneOf"
+                } else {
+                    "anyOf"
+                };
                 bs.iter()
                     .enumerate()
-                    .map(|(i, b)| S { v: b, loc: s.loc.child(key).child(&i.to_string()), stored: s.stored })
+                    .map(|(i, b)| S {
+                        v: b,
+                        loc: s.loc.child(key).child(&i.to_string()),
+                        stored: s.stored,
+                    })
                     .collect()
             }
             None => vec![s],
         };
         for b in bodies {
             let mut hint = String::new();
-            let Some((b, _)) = self.deref(b, &mut hint) else { return Vec::new() };
+            let Some((b, _)) = self.deref(b, &mut hint) else {
+                return Vec::new();
+            };
             if b.v.get("type") == Some(&Value::String("null".into())) {
                 continue;
             }
@@ -896,12 +1171,15 @@ impl<'d> TypeSpace<'d> {
             let consts: Vec<(String, Value)> = view
                 .props
                 .iter()
-                .filter(|(k, _)| view.required.contains(*k))
+                .filter(|(k, _)| !required_only || view.required.contains(*k))
                 .filter_map(|(k, p)| {
                     let mut hint = String::new();
                     let (p, _) = self.deref(p.clone(), &mut hint)?;
                     let c = p.v.get("const").cloned().or_else(|| {
-                        p.v.get("enum").and_then(Value::as_array).filter(|e| e.len() == 1).map(|e| e[0].clone())
+                        p.v.get("enum")
+                            .and_then(Value::as_array)
+                            .filter(|e| e.len() == 1)
+                            .map(|e| e[0].clone())
                     })?;
                     Some((pointer::push("", k), c))
                 })
@@ -918,15 +1196,23 @@ impl<'d> TypeSpace<'d> {
     /// (`string`, `integer`, `number`, `boolean`, `json`).
     pub(crate) fn property_kinds(&mut self, s: S<'d>) -> Vec<(String, &'static str)> {
         let mut hint = String::new();
-        let Some((s, _)) = self.deref(s, &mut hint) else { return Vec::new() };
+        let Some((s, _)) = self.deref(s, &mut hint) else {
+            return Vec::new();
+        };
         let view = self.obj_view(&s, 0);
         let mut out = Vec::new();
         for (k, p) in view.props {
             let mut hint = String::new();
-            let Some((p, _)) = self.deref(p, &mut hint) else { continue };
+            let Some((p, _)) = self.deref(p, &mut hint) else {
+                continue;
+            };
             let t = match p.v.get("type") {
                 Some(Value::String(t)) => t.as_str(),
-                Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("string"),
+                Some(Value::Array(ts)) => ts
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .find(|t| *t != "null")
+                    .unwrap_or("string"),
                 _ => "string",
             };
             let kind = match t {
@@ -983,7 +1269,14 @@ impl<'d> TypeSpace<'d> {
             }
             self.defs[i].kind = kind;
         }
-        let mut caps = vec![Caps { eq: true, hash: true, default: true }; n];
+        let mut caps = vec![
+            Caps {
+                eq: true,
+                hash: true,
+                default: true
+            };
+            n
+        ];
         loop {
             let mut changed = false;
             for i in 0..n {
@@ -1001,7 +1294,11 @@ impl<'d> TypeSpace<'d> {
 
     fn direct_children(&self, i: usize) -> Vec<usize> {
         match &self.defs[i].kind {
-            Kind::Struct(st) => st.fields.iter().filter_map(|f| direct_named(&f.ty)).collect(),
+            Kind::Struct(st) => st
+                .fields
+                .iter()
+                .filter_map(|f| direct_named(&f.ty))
+                .collect(),
             Kind::Untagged(vs) => vs.iter().filter_map(|v| direct_named(&v.ty)).collect(),
             Kind::Tagged(t) => t.variants.iter().filter_map(|v| v.body).collect(),
             Kind::Alias(t) => direct_named(t).into_iter().collect(),
@@ -1011,14 +1308,22 @@ impl<'d> TypeSpace<'d> {
 
     fn caps_of_def(&self, i: usize, caps: &[Caps]) -> Caps {
         let all = |tys: &mut dyn Iterator<Item = &Ty>| {
-            let mut c = Caps { eq: true, hash: true, default: true };
+            let mut c = Caps {
+                eq: true,
+                hash: true,
+                default: true,
+            };
             for t in tys {
                 c = c.and(caps_of_ty(t, caps));
             }
             c
         };
         match &self.defs[i].kind {
-            Kind::Pending => Caps { eq: true, hash: true, default: true },
+            Kind::Pending => Caps {
+                eq: true,
+                hash: true,
+                default: true,
+            },
             Kind::Struct(st) => {
                 let mut c = all(&mut st.fields.iter().map(|f| &f.ty));
                 if let Some(e) = &st.extra {
@@ -1026,15 +1331,42 @@ impl<'d> TypeSpace<'d> {
                 }
                 c
             }
-            Kind::Enum(_) => Caps { eq: true, hash: true, default: false },
+            Kind::Enum(_) => Caps {
+                eq: true,
+                hash: true,
+                default: false,
+            },
             Kind::Tagged(t) => {
-                let c = all(&mut t.variants.iter().filter_map(|v| v.body).map(Ty::Named).collect::<Vec<_>>().iter());
-                Caps { default: false, ..c }
+                let c = all(&mut t
+                    .variants
+                    .iter()
+                    .filter_map(|v| v.body)
+                    .map(Ty::Named)
+                    .collect::<Vec<_>>()
+                    .iter());
+                Caps {
+                    default: false,
+                    ..c
+                }
             }
-            Kind::Untagged(vs) => Caps { default: false, ..all(&mut vs.iter().map(|v| &v.ty)) },
+            Kind::Untagged(vs) => Caps {
+                default: false,
+                ..all(&mut vs.iter().map(|v| &v.ty))
+            },
             Kind::Newtype(nt) => {
-                let c = nt.inner.as_ref().map(|t| caps_of_ty(t, caps)).unwrap_or(Caps { eq: true, hash: true, default: false });
-                Caps { default: false, ..c }
+                let c = nt
+                    .inner
+                    .as_ref()
+                    .map(|t| caps_of_ty(t, caps))
+                    .unwrap_or(Caps {
+                        eq: true,
+                        hash: true,
+                        default: false,
+                    });
+                Caps {
+                    default: false,
+                    ..c
+                }
             }
             Kind::Alias(t) => caps_of_ty(t, caps),
         }
@@ -1051,7 +1383,11 @@ pub struct Caps {
 
 impl Caps {
     fn and(self, o: Caps) -> Caps {
-        Caps { eq: self.eq && o.eq, hash: self.hash && o.hash, default: self.default && o.default }
+        Caps {
+            eq: self.eq && o.eq,
+            hash: self.hash && o.hash,
+            default: self.default && o.default,
+        }
     }
 }
 
@@ -1065,7 +1401,10 @@ pub(crate) fn caps_of_ty(t: &Ty, caps: &[Caps]) -> Caps {
         Ty::Value => c(true, false, true),
         // `serde_json::Map` has no `Hash`; `BTreeMap` and `Vec` have what their values have.
         Ty::Map(inner) if **inner == Ty::Value => c(true, false, true),
-        Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) => Caps { default: true, ..caps_of_ty(inner, caps) },
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) => Caps {
+            default: true,
+            ..caps_of_ty(inner, caps)
+        },
     }
 }
 
@@ -1127,7 +1466,11 @@ pub(crate) fn const_string(v: &Value) -> Option<String> {
 
 fn docs_of(v: &Value) -> Docs {
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-    let mut examples: Vec<Value> = v.get("examples").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut examples: Vec<Value> = v
+        .get("examples")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if let Some(e) = v.get("example") {
         examples.push(e.clone());
     }

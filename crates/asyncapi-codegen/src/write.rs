@@ -36,17 +36,26 @@ fn is_safe(rel: &str) -> bool {
 }
 
 /// Writes (or checks) `files` under `dir`. Returns every change made or needed.
-pub fn write(dir: &Path, files: &BTreeMap<String, String>, mode: WriteMode) -> std::io::Result<Vec<Change>> {
+pub fn write(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+    mode: WriteMode,
+) -> std::io::Result<Vec<Change>> {
     let mut changes = Vec::new();
     for (rel, content) in files {
         if !is_safe(rel) {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {rel}")));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("refusing to write outside the output folder: {rel}"),
+            ));
         }
         let path = dir.join(rel);
         match std::fs::read(&path) {
             Ok(existing) if existing == content.as_bytes() => {}
             Ok(_) => changes.push(Change::Updated(path.clone())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => changes.push(Change::Created(path.clone())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                changes.push(Change::Created(path.clone()))
+            }
             Err(e) => return Err(e),
         }
     }
@@ -68,7 +77,11 @@ pub fn write(dir: &Path, files: &BTreeMap<String, String>, mode: WriteMode) -> s
                     if let Some(parent) = p.parent() {
                         std::fs::create_dir_all(parent)?;
                     }
-                    let rel = p.strip_prefix(dir).unwrap_or(p).to_string_lossy().replace('\\', "/");
+                    let rel = p
+                        .strip_prefix(dir)
+                        .unwrap_or(p)
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     std::fs::write(p, files[&rel].as_bytes())?;
                 }
                 Change::Deleted(p) => std::fs::remove_file(p)?,
@@ -107,15 +120,32 @@ mod tests {
         let mut files = BTreeMap::new();
         files.insert("src/lib.rs".to_owned(), "a".to_owned());
         files.insert("Cargo.toml".to_owned(), "b".to_owned());
-        assert_eq!(write(dir.path(), &files, WriteMode::Write).unwrap().len(), 2);
-        assert!(write(dir.path(), &files, WriteMode::Check).unwrap().is_empty());
+        assert_eq!(
+            write(dir.path(), &files, WriteMode::Write).unwrap().len(),
+            2
+        );
+        assert!(
+            write(dir.path(), &files, WriteMode::Check)
+                .unwrap()
+                .is_empty()
+        );
         std::fs::write(dir.path().join("src/old.rs"), "x").unwrap();
         files.insert("src/lib.rs".to_owned(), "changed".to_owned());
         let changes = write(dir.path(), &files, WriteMode::Check).unwrap();
-        assert_eq!(changes, vec![Change::Updated(dir.path().join("src/lib.rs")), Change::Deleted(dir.path().join("src/old.rs"))]);
+        assert_eq!(
+            changes,
+            vec![
+                Change::Updated(dir.path().join("src/lib.rs")),
+                Change::Deleted(dir.path().join("src/old.rs"))
+            ]
+        );
         write(dir.path(), &files, WriteMode::Write).unwrap();
         assert!(!dir.path().join("src/old.rs").exists());
-        assert!(write(dir.path(), &files, WriteMode::Check).unwrap().is_empty());
+        assert!(
+            write(dir.path(), &files, WriteMode::Check)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

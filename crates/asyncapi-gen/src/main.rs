@@ -139,10 +139,19 @@ struct GenArgs {
 
 impl GenArgs {
     fn settings(&self, spec: &std::path::Path) -> asyncapi_codegen::Settings {
-        let stem = spec.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = spec
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let default_name: String = stem
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect::<String>()
             .trim_matches('-')
             .to_owned();
@@ -150,11 +159,21 @@ impl GenArgs {
             (Some(p), _) => asyncapi_codegen::RuntimeDep::Path(p.clone()),
             (None, Some(v)) => asyncapi_codegen::RuntimeDep::Version(v.clone()),
             (None, None) => asyncapi_codegen::RuntimeDep::Path(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../asyncapi-runtime").to_string_lossy().into_owned(),
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../asyncapi-runtime")
+                    .to_string_lossy()
+                    .into_owned(),
             ),
         };
         asyncapi_codegen::Settings {
-            crate_name: self.crate_name.clone().unwrap_or(if default_name.is_empty() { "asyncapi-generated".into() } else { default_name }),
+            crate_name: self
+                .crate_name
+                .clone()
+                .unwrap_or(if default_name.is_empty() {
+                    "asyncapi-generated".into()
+                } else {
+                    default_name
+                }),
             perspective: self.perspective,
             types: asyncapi_codegen::TypeSettings {
                 typed_formats: !self.plain_formats,
@@ -163,7 +182,10 @@ impl GenArgs {
                 lossless: !self.drop_unknown_fields,
             },
             runtime,
-            source_label: spec.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+            source_label: spec
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             standalone: !self.workspace_member,
             reexports: Vec::new(),
         }
@@ -190,8 +212,20 @@ fn main() -> ExitCode {
             deny_warnings,
         } => validate(&specs, &load.options(), format, deny_warnings),
         Command::Inspect { spec, load, format } => inspect(&spec, &load.options(), format),
-        Command::Generate { spec, out, gen_args, load, check } => generate(&spec, &out, &gen_args, &load.options(), check),
-        Command::Scaffold { spec, out, gen_args, load, type_name } => scaffold(&spec, &out, &gen_args, &load.options(), &type_name),
+        Command::Generate {
+            spec,
+            out,
+            gen_args,
+            load,
+            check,
+        } => generate(&spec, &out, &gen_args, &load.options(), check),
+        Command::Scaffold {
+            spec,
+            out,
+            gen_args,
+            load,
+            type_name,
+        } => scaffold(&spec, &out, &gen_args, &load.options(), &type_name),
     }
 }
 
@@ -259,12 +293,22 @@ fn load_or_report(spec: &std::path::Path, opts: &LoadOptions) -> Result<Document
         }
         Err(e) => {
             eprint!("{}", render::render(&e.diagnostics));
-            Err(ExitCode::from(if is_io(&e.diagnostics) { EXIT_IO } else { EXIT_INVALID }))
+            Err(ExitCode::from(if is_io(&e.diagnostics) {
+                EXIT_IO
+            } else {
+                EXIT_INVALID
+            }))
         }
     }
 }
 
-fn generate(spec: &std::path::Path, out: &std::path::Path, args: &GenArgs, opts: &LoadOptions, check: bool) -> ExitCode {
+fn generate(
+    spec: &std::path::Path,
+    out: &std::path::Path,
+    args: &GenArgs,
+    opts: &LoadOptions,
+    check: bool,
+) -> ExitCode {
     let started = std::time::Instant::now();
     let doc = match load_or_report(spec, opts) {
         Ok(d) => d,
@@ -281,13 +325,22 @@ fn generate(spec: &std::path::Path, out: &std::path::Path, args: &GenArgs, opts:
     for n in &output.notes {
         eprintln!("{n}");
     }
-    let mode = if check { asyncapi_codegen::WriteMode::Check } else { asyncapi_codegen::WriteMode::Write };
+    let mode = if check {
+        asyncapi_codegen::WriteMode::Check
+    } else {
+        asyncapi_codegen::WriteMode::Write
+    };
     match asyncapi_codegen::write(out, &output.files, mode) {
         Ok(changes) if check && !changes.is_empty() => {
             for c in &changes {
                 eprintln!("{c}");
             }
-            eprintln!("{} is out of date; run: asyncapi-gen generate {} --out {}", out.display(), spec.display(), out.display());
+            eprintln!(
+                "{} is out of date; run: asyncapi-gen generate {} --out {}",
+                out.display(),
+                spec.display(),
+                out.display()
+            );
             ExitCode::from(EXIT_INVALID)
         }
         Ok(changes) => {
@@ -308,9 +361,18 @@ fn generate(spec: &std::path::Path, out: &std::path::Path, args: &GenArgs, opts:
     }
 }
 
-fn scaffold(spec: &std::path::Path, out: &std::path::Path, args: &GenArgs, opts: &LoadOptions, type_name: &str) -> ExitCode {
+fn scaffold(
+    spec: &std::path::Path,
+    out: &std::path::Path,
+    args: &GenArgs,
+    opts: &LoadOptions,
+    type_name: &str,
+) -> ExitCode {
     if out.exists() {
-        eprintln!("error: {} already exists; scaffold never overwrites a file (remove it or choose another --out)", out.display());
+        eprintln!(
+            "error: {} already exists; scaffold never overwrites a file (remove it or choose another --out)",
+            out.display()
+        );
         return ExitCode::from(EXIT_IO);
     }
     let doc = match load_or_report(spec, opts) {
@@ -324,7 +386,11 @@ fn scaffold(spec: &std::path::Path, out: &std::path::Path, args: &GenArgs, opts:
             return ExitCode::from(EXIT_IO);
         }
     };
-    let written = std::fs::OpenOptions::new().write(true).create_new(true).open(out).and_then(|mut f| f.write_all(text.as_bytes()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
     match written {
         Ok(()) => {
             eprintln!("wrote {}", out.display());

@@ -301,12 +301,14 @@ pub fn headers_to_json(headers: &Headers, declared: &[(&str, HeaderKind)]) -> Va
 pub fn text_to_json(text: &str, kind: HeaderKind) -> Value {
     let parsed = match kind {
         HeaderKind::String => None,
-        _ => serde_json::from_str::<Value>(text.trim()).ok().filter(|v| match kind {
-            HeaderKind::Integer => v.is_i64() || v.is_u64(),
-            HeaderKind::Number => v.is_number(),
-            HeaderKind::Boolean => v.is_boolean(),
-            _ => v.is_object() || v.is_array(),
-        }),
+        _ => serde_json::from_str::<Value>(text.trim())
+            .ok()
+            .filter(|v| match kind {
+                HeaderKind::Integer => v.is_i64() || v.is_u64(),
+                HeaderKind::Number => v.is_number(),
+                HeaderKind::Boolean => v.is_boolean(),
+                _ => v.is_object() || v.is_array(),
+            }),
     };
     parsed.unwrap_or_else(|| Value::String(text.to_owned()))
 }

@@ -4,6 +4,134 @@ use crate::types::*;
 use crate::handlers::Handler;
 #[allow(unused_imports)]
 use crate::messages::*;
+fn accepts_0(
+    parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+) -> ::std::result::Result<(), ::asyncapi_runtime::codegen::PayloadError> {
+    match parsed {
+        Ok(value) => {
+            ::asyncapi_runtime::codegen::decode_json::<DatasetIngestionPayload>(value)
+                .map(|_| ())
+        }
+        Err(e) => {
+            Err(::asyncapi_runtime::codegen::PayloadError {
+                path: ".".into(),
+                message: e.clone(),
+            })
+        }
+    }
+}
+fn accepts_1(
+    parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+) -> ::std::result::Result<(), ::asyncapi_runtime::codegen::PayloadError> {
+    match parsed {
+        Ok(value) => {
+            ::asyncapi_runtime::codegen::decode_json::<ProfileUpdatePayload>(value)
+                .map(|_| ())
+        }
+        Err(e) => {
+            Err(::asyncapi_runtime::codegen::PayloadError {
+                path: ".".into(),
+                message: e.clone(),
+            })
+        }
+    }
+}
+fn accepts_2(
+    parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+) -> ::std::result::Result<(), ::asyncapi_runtime::codegen::PayloadError> {
+    match parsed {
+        Ok(value) => {
+            ::asyncapi_runtime::codegen::decode_json::<SegmentEvaluationPayload>(value)
+                .map(|_| ())
+        }
+        Err(e) => {
+            Err(::asyncapi_runtime::codegen::PayloadError {
+                path: ".".into(),
+                message: e.clone(),
+            })
+        }
+    }
+}
+fn accepts_3(
+    parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+) -> ::std::result::Result<(), ::asyncapi_runtime::codegen::PayloadError> {
+    match parsed {
+        Ok(value) => {
+            ::asyncapi_runtime::codegen::decode_json::<ReportSuiteChangePayload>(value)
+                .map(|_| ())
+        }
+        Err(e) => {
+            Err(::asyncapi_runtime::codegen::PayloadError {
+                path: ".".into(),
+                message: e.clone(),
+            })
+        }
+    }
+}
+fn accepts_4(
+    parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+) -> ::std::result::Result<(), ::asyncapi_runtime::codegen::PayloadError> {
+    match parsed {
+        Ok(value) => {
+            ::asyncapi_runtime::codegen::decode_json::<DeliveryStatusPayload>(value)
+                .map(|_| ())
+        }
+        Err(e) => {
+            Err(::asyncapi_runtime::codegen::PayloadError {
+                path: ".".into(),
+                message: e.clone(),
+            })
+        }
+    }
+}
+fn accepts_5(
+    parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+) -> ::std::result::Result<(), ::asyncapi_runtime::codegen::PayloadError> {
+    match parsed {
+        Ok(value) => {
+            ::asyncapi_runtime::codegen::decode_json::<WorkflowExecutionPayload>(value)
+                .map(|_| ())
+        }
+        Err(e) => {
+            Err(::asyncapi_runtime::codegen::PayloadError {
+                path: ".".into(),
+                message: e.clone(),
+            })
+        }
+    }
+}
+fn accepts_6(
+    parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+) -> ::std::result::Result<(), ::asyncapi_runtime::codegen::PayloadError> {
+    match parsed {
+        Ok(value) => {
+            ::asyncapi_runtime::codegen::decode_json::<ActivityStateChangePayload>(value)
+                .map(|_| ())
+        }
+        Err(e) => {
+            Err(::asyncapi_runtime::codegen::PayloadError {
+                path: ".".into(),
+                message: e.clone(),
+            })
+        }
+    }
+}
+fn accepts_7(
+    parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+) -> ::std::result::Result<(), ::asyncapi_runtime::codegen::PayloadError> {
+    match parsed {
+        Ok(value) => {
+            ::asyncapi_runtime::codegen::decode_json::<JourneyStepPayload>(value)
+                .map(|_| ())
+        }
+        Err(e) => {
+            Err(::asyncapi_runtime::codegen::PayloadError {
+                path: ".".into(),
+                message: e.clone(),
+            })
+        }
+    }
+}
 const CANDIDATES_EXPERIENCE_PLATFORM_DATASET_INGESTION: &[::asyncapi_runtime::codegen::Candidate] = &[
     ::asyncapi_runtime::codegen::Candidate {
         message: "DatasetIngestionEvent",
@@ -256,7 +384,7 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = (&incoming, &parsed);
+        let params: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = ::std::vec::Vec::new();
         let index = ::asyncapi_runtime::codegen::select(
             "*",
             CANDIDATES_ANY,
@@ -264,1042 +392,26 @@ impl<H: Handler> Router<H> {
             incoming.content_type,
             parsed.as_ref().ok(),
             |i| match i {
-                0usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                DatasetIngestionPayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
-                1usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ProfileUpdatePayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
-                2usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                SegmentEvaluationPayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
-                3usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ReportSuiteChangePayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
-                4usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                DeliveryStatusPayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
-                5usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                WorkflowExecutionPayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
-                6usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ActivityStateChangePayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
-                7usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                JourneyStepPayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
+                0usize => accepts_0(&parsed),
+                1usize => accepts_1(&parsed),
+                2usize => accepts_2(&parsed),
+                3usize => accepts_3(&parsed),
+                4usize => accepts_4(&parsed),
+                5usize => accepts_5(&parsed),
+                6usize => accepts_6(&parsed),
+                7usize => accepts_7(&parsed),
                 _ => Ok(()),
             },
         )?;
         match index {
-            0usize => {
-                let message = DatasetIngestionEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                DatasetIngestionPayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "DatasetIngestionEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "DatasetIngestionEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        DatasetIngestionHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "DatasetIngestionEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "datasetIngestion",
-                    channel: "experiencePlatformDatasetIngestion",
-                    message: "DatasetIngestionEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .dataset_ingestion(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "datasetIngestion",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "datasetIngestion",
-                    message: "DatasetIngestionEvent",
-                    reply,
-                })
-            }
-            1usize => {
-                let message = ProfileUpdateEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ProfileUpdatePayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "ProfileUpdateEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "ProfileUpdateEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        ProfileUpdateHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "ProfileUpdateEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "profileUpdate",
-                    channel: "experiencePlatformProfileUpdate",
-                    message: "ProfileUpdateEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .profile_update(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "profileUpdate",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "profileUpdate",
-                    message: "ProfileUpdateEvent",
-                    reply,
-                })
-            }
-            2usize => {
-                let message = SegmentEvaluationEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                SegmentEvaluationPayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "SegmentEvaluationEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "SegmentEvaluationEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        SegmentEvaluationHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "SegmentEvaluationEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "segmentEvaluation",
-                    channel: "experiencePlatformSegmentEvaluation",
-                    message: "SegmentEvaluationEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .segment_evaluation(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "segmentEvaluation",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "segmentEvaluation",
-                    message: "SegmentEvaluationEvent",
-                    reply,
-                })
-            }
-            3usize => {
-                let message = ReportSuiteChangeEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ReportSuiteChangePayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "ReportSuiteChangeEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "ReportSuiteChangeEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        ReportSuiteChangeHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "ReportSuiteChangeEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "reportSuiteChange",
-                    channel: "analyticsReportSuiteChange",
-                    message: "ReportSuiteChangeEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .report_suite_change(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "reportSuiteChange",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "reportSuiteChange",
-                    message: "ReportSuiteChangeEvent",
-                    reply,
-                })
-            }
-            4usize => {
-                let message = DeliveryStatusEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                DeliveryStatusPayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "DeliveryStatusEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "DeliveryStatusEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        DeliveryStatusHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "DeliveryStatusEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "deliveryStatus",
-                    channel: "campaignDeliveryStatus",
-                    message: "DeliveryStatusEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .delivery_status(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "deliveryStatus",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "deliveryStatus",
-                    message: "DeliveryStatusEvent",
-                    reply,
-                })
-            }
-            5usize => {
-                let message = WorkflowExecutionEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                WorkflowExecutionPayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "WorkflowExecutionEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "WorkflowExecutionEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        WorkflowExecutionHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "WorkflowExecutionEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "workflowExecution",
-                    channel: "campaignWorkflowExecution",
-                    message: "WorkflowExecutionEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .workflow_execution(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "workflowExecution",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "workflowExecution",
-                    message: "WorkflowExecutionEvent",
-                    reply,
-                })
-            }
-            6usize => {
-                let message = ActivityStateChangeEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ActivityStateChangePayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "ActivityStateChangeEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "ActivityStateChangeEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        ActivityStateChangeHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "ActivityStateChangeEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "activityStateChange",
-                    channel: "targetActivityStateChange",
-                    message: "ActivityStateChangeEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .activity_state_change(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "activityStateChange",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "activityStateChange",
-                    message: "ActivityStateChangeEvent",
-                    reply,
-                })
-            }
-            7usize => {
-                let message = JourneyStepEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                JourneyStepPayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "JourneyStepEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "JourneyStepEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        JourneyStepHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "JourneyStepEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "journeyStep",
-                    channel: "journeyOptimizerJourneyStep",
-                    message: "JourneyStepEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .journey_step(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "journeyStep",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "journeyStep",
-                    message: "JourneyStepEvent",
-                    reply,
-                })
-            }
+            0usize => self.handle_0(incoming, &params, &parsed).await,
+            1usize => self.handle_1(incoming, &params, &parsed).await,
+            2usize => self.handle_2(incoming, &params, &parsed).await,
+            3usize => self.handle_3(incoming, &params, &parsed).await,
+            4usize => self.handle_4(incoming, &params, &parsed).await,
+            5usize => self.handle_5(incoming, &params, &parsed).await,
+            6usize => self.handle_6(incoming, &params, &parsed).await,
+            7usize => self.handle_7(incoming, &params, &parsed).await,
             _ => {
                 Err(::asyncapi_runtime::codegen::DispatchError::NoMatchingMessage {
                     channel: "*",
@@ -1317,7 +429,6 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = &params;
         let index = ::asyncapi_runtime::codegen::select(
             "experiencePlatformDatasetIngestion",
             CANDIDATES_EXPERIENCE_PLATFORM_DATASET_INGESTION,
@@ -1325,139 +436,12 @@ impl<H: Handler> Router<H> {
             incoming.content_type,
             parsed.as_ref().ok(),
             |i| match i {
-                0usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                DatasetIngestionPayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
+                0usize => accepts_0(&parsed),
                 _ => Ok(()),
             },
         )?;
         match index {
-            0usize => {
-                let message = DatasetIngestionEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                DatasetIngestionPayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "DatasetIngestionEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "DatasetIngestionEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        DatasetIngestionHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "DatasetIngestionEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "datasetIngestion",
-                    channel: "experiencePlatformDatasetIngestion",
-                    message: "DatasetIngestionEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .dataset_ingestion(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "datasetIngestion",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "datasetIngestion",
-                    message: "DatasetIngestionEvent",
-                    reply,
-                })
-            }
+            0usize => self.handle_0(incoming, &params, &parsed).await,
             _ => {
                 Err(::asyncapi_runtime::codegen::DispatchError::NoMatchingMessage {
                     channel: "experiencePlatformDatasetIngestion",
@@ -1475,7 +459,6 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = &params;
         let index = ::asyncapi_runtime::codegen::select(
             "experiencePlatformProfileUpdate",
             CANDIDATES_EXPERIENCE_PLATFORM_PROFILE_UPDATE,
@@ -1483,139 +466,12 @@ impl<H: Handler> Router<H> {
             incoming.content_type,
             parsed.as_ref().ok(),
             |i| match i {
-                0usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ProfileUpdatePayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
+                0usize => accepts_1(&parsed),
                 _ => Ok(()),
             },
         )?;
         match index {
-            0usize => {
-                let message = ProfileUpdateEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ProfileUpdatePayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "ProfileUpdateEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "ProfileUpdateEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        ProfileUpdateHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "ProfileUpdateEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "profileUpdate",
-                    channel: "experiencePlatformProfileUpdate",
-                    message: "ProfileUpdateEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .profile_update(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "profileUpdate",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "profileUpdate",
-                    message: "ProfileUpdateEvent",
-                    reply,
-                })
-            }
+            0usize => self.handle_1(incoming, &params, &parsed).await,
             _ => {
                 Err(::asyncapi_runtime::codegen::DispatchError::NoMatchingMessage {
                     channel: "experiencePlatformProfileUpdate",
@@ -1633,7 +489,6 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = &params;
         let index = ::asyncapi_runtime::codegen::select(
             "experiencePlatformSegmentEvaluation",
             CANDIDATES_EXPERIENCE_PLATFORM_SEGMENT_EVALUATION,
@@ -1641,139 +496,12 @@ impl<H: Handler> Router<H> {
             incoming.content_type,
             parsed.as_ref().ok(),
             |i| match i {
-                0usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                SegmentEvaluationPayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
+                0usize => accepts_2(&parsed),
                 _ => Ok(()),
             },
         )?;
         match index {
-            0usize => {
-                let message = SegmentEvaluationEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                SegmentEvaluationPayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "SegmentEvaluationEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "SegmentEvaluationEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        SegmentEvaluationHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "SegmentEvaluationEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "segmentEvaluation",
-                    channel: "experiencePlatformSegmentEvaluation",
-                    message: "SegmentEvaluationEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .segment_evaluation(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "segmentEvaluation",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "segmentEvaluation",
-                    message: "SegmentEvaluationEvent",
-                    reply,
-                })
-            }
+            0usize => self.handle_2(incoming, &params, &parsed).await,
             _ => {
                 Err(::asyncapi_runtime::codegen::DispatchError::NoMatchingMessage {
                     channel: "experiencePlatformSegmentEvaluation",
@@ -1791,7 +519,6 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = &params;
         let index = ::asyncapi_runtime::codegen::select(
             "analyticsReportSuiteChange",
             CANDIDATES_ANALYTICS_REPORT_SUITE_CHANGE,
@@ -1799,139 +526,12 @@ impl<H: Handler> Router<H> {
             incoming.content_type,
             parsed.as_ref().ok(),
             |i| match i {
-                0usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ReportSuiteChangePayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
+                0usize => accepts_3(&parsed),
                 _ => Ok(()),
             },
         )?;
         match index {
-            0usize => {
-                let message = ReportSuiteChangeEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ReportSuiteChangePayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "ReportSuiteChangeEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "ReportSuiteChangeEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        ReportSuiteChangeHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "ReportSuiteChangeEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "reportSuiteChange",
-                    channel: "analyticsReportSuiteChange",
-                    message: "ReportSuiteChangeEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .report_suite_change(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "reportSuiteChange",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "reportSuiteChange",
-                    message: "ReportSuiteChangeEvent",
-                    reply,
-                })
-            }
+            0usize => self.handle_3(incoming, &params, &parsed).await,
             _ => {
                 Err(::asyncapi_runtime::codegen::DispatchError::NoMatchingMessage {
                     channel: "analyticsReportSuiteChange",
@@ -1949,7 +549,6 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = &params;
         let index = ::asyncapi_runtime::codegen::select(
             "campaignDeliveryStatus",
             CANDIDATES_CAMPAIGN_DELIVERY_STATUS,
@@ -1957,139 +556,12 @@ impl<H: Handler> Router<H> {
             incoming.content_type,
             parsed.as_ref().ok(),
             |i| match i {
-                0usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                DeliveryStatusPayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
+                0usize => accepts_4(&parsed),
                 _ => Ok(()),
             },
         )?;
         match index {
-            0usize => {
-                let message = DeliveryStatusEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                DeliveryStatusPayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "DeliveryStatusEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "DeliveryStatusEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        DeliveryStatusHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "DeliveryStatusEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "deliveryStatus",
-                    channel: "campaignDeliveryStatus",
-                    message: "DeliveryStatusEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .delivery_status(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "deliveryStatus",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "deliveryStatus",
-                    message: "DeliveryStatusEvent",
-                    reply,
-                })
-            }
+            0usize => self.handle_4(incoming, &params, &parsed).await,
             _ => {
                 Err(::asyncapi_runtime::codegen::DispatchError::NoMatchingMessage {
                     channel: "campaignDeliveryStatus",
@@ -2107,7 +579,6 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = &params;
         let index = ::asyncapi_runtime::codegen::select(
             "campaignWorkflowExecution",
             CANDIDATES_CAMPAIGN_WORKFLOW_EXECUTION,
@@ -2115,139 +586,12 @@ impl<H: Handler> Router<H> {
             incoming.content_type,
             parsed.as_ref().ok(),
             |i| match i {
-                0usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                WorkflowExecutionPayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
+                0usize => accepts_5(&parsed),
                 _ => Ok(()),
             },
         )?;
         match index {
-            0usize => {
-                let message = WorkflowExecutionEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                WorkflowExecutionPayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "WorkflowExecutionEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "WorkflowExecutionEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        WorkflowExecutionHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "WorkflowExecutionEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "workflowExecution",
-                    channel: "campaignWorkflowExecution",
-                    message: "WorkflowExecutionEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .workflow_execution(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "workflowExecution",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "workflowExecution",
-                    message: "WorkflowExecutionEvent",
-                    reply,
-                })
-            }
+            0usize => self.handle_5(incoming, &params, &parsed).await,
             _ => {
                 Err(::asyncapi_runtime::codegen::DispatchError::NoMatchingMessage {
                     channel: "campaignWorkflowExecution",
@@ -2265,7 +609,6 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = &params;
         let index = ::asyncapi_runtime::codegen::select(
             "targetActivityStateChange",
             CANDIDATES_TARGET_ACTIVITY_STATE_CHANGE,
@@ -2273,139 +616,12 @@ impl<H: Handler> Router<H> {
             incoming.content_type,
             parsed.as_ref().ok(),
             |i| match i {
-                0usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ActivityStateChangePayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
+                0usize => accepts_6(&parsed),
                 _ => Ok(()),
             },
         )?;
         match index {
-            0usize => {
-                let message = ActivityStateChangeEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                ActivityStateChangePayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "ActivityStateChangeEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "ActivityStateChangeEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        ActivityStateChangeHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "ActivityStateChangeEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "activityStateChange",
-                    channel: "targetActivityStateChange",
-                    message: "ActivityStateChangeEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .activity_state_change(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "activityStateChange",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "activityStateChange",
-                    message: "ActivityStateChangeEvent",
-                    reply,
-                })
-            }
+            0usize => self.handle_6(incoming, &params, &parsed).await,
             _ => {
                 Err(::asyncapi_runtime::codegen::DispatchError::NoMatchingMessage {
                     channel: "targetActivityStateChange",
@@ -2423,7 +639,6 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = &params;
         let index = ::asyncapi_runtime::codegen::select(
             "journeyOptimizerJourneyStep",
             CANDIDATES_JOURNEY_OPTIMIZER_JOURNEY_STEP,
@@ -2431,145 +646,1010 @@ impl<H: Handler> Router<H> {
             incoming.content_type,
             parsed.as_ref().ok(),
             |i| match i {
-                0usize => {
-                    match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                JourneyStepPayload,
-                            >(value)
-                                .map(|_| ())
-                        }
-                        Err(e) => {
-                            Err(::asyncapi_runtime::codegen::PayloadError {
-                                path: ".".into(),
-                                message: e.clone(),
-                            })
-                        }
-                    }
-                }
+                0usize => accepts_7(&parsed),
                 _ => Ok(()),
             },
         )?;
         match index {
-            0usize => {
-                let message = JourneyStepEvent {
-                    payload: match &parsed {
-                        Ok(value) => {
-                            ::asyncapi_runtime::codegen::decode_json::<
-                                JourneyStepPayload,
-                            >(value)
-                                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                    message: "JourneyStepEvent",
-                                    error,
-                                })?
-                        }
-                        Err(e) => {
-                            return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
-                                message: "JourneyStepEvent",
-                                error: ::asyncapi_runtime::codegen::PayloadError {
-                                    path: ".".into(),
-                                    message: e.clone(),
-                                },
-                            });
-                        }
-                    },
-                    headers: ::asyncapi_runtime::codegen::decode_json::<
-                        JourneyStepHeaders,
-                    >(
-                            &::asyncapi_runtime::codegen::headers_to_json(
-                                incoming.headers,
-                                &[
-                                    (
-                                        "x-adobe-event-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-delivery-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-request-id",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-provider",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-retry-count",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-1",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-digital-signature-2",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key1-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-public-key2-path",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-signature",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "user-agent",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "content-type",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                    (
-                                        "x-adobe-event-code",
-                                        ::asyncapi_runtime::codegen::HeaderKind::String,
-                                    ),
-                                ],
-                            ),
-                        )
-                        .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
-                            message: "JourneyStepEvent",
-                            error,
-                        })?,
-                };
-                let context = ::asyncapi_runtime::codegen::Context {
-                    operation: "journeyStep",
-                    channel: "journeyOptimizerJourneyStep",
-                    message: "JourneyStepEvent",
-                    address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                    headers: incoming.headers.clone(),
-                    content_type: incoming
-                        .content_type
-                        .map(::std::borrow::ToOwned::to_owned),
-                    correlation_id: None,
-                };
-                self.handler
-                    .journey_step(message, context)
-                    .await
-                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
-                        operation: "journeyStep",
-                        error,
-                    })?;
-                let reply = None;
-                Ok(::asyncapi_runtime::codegen::Dispatched {
-                    operation: "journeyStep",
-                    message: "JourneyStepEvent",
-                    reply,
-                })
-            }
+            0usize => self.handle_7(incoming, &params, &parsed).await,
             _ => {
                 Err(::asyncapi_runtime::codegen::DispatchError::NoMatchingMessage {
                     channel: "journeyOptimizerJourneyStep",
                     reasons: ::std::vec::Vec::new(),
                 })
             }
+        }
+    }
+    async fn handle_0(
+        &self,
+        incoming: ::asyncapi_runtime::codegen::Incoming<'_>,
+        params: &[(::std::string::String, ::std::string::String)],
+        parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+    ) -> ::std::result::Result<
+        ::asyncapi_runtime::codegen::Dispatched,
+        ::asyncapi_runtime::codegen::DispatchError,
+    > {
+        let _ = params;
+        {
+            let message = DatasetIngestionEvent {
+                payload: match parsed {
+                    Ok(value) => {
+                        ::asyncapi_runtime::codegen::decode_json::<
+                            DatasetIngestionPayload,
+                        >(value)
+                            .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                                message: "DatasetIngestionEvent",
+                                error,
+                            })?
+                    }
+                    Err(e) => {
+                        return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                            message: "DatasetIngestionEvent",
+                            error: ::asyncapi_runtime::codegen::PayloadError {
+                                path: ".".into(),
+                                message: e.clone(),
+                            },
+                        });
+                    }
+                },
+                headers: ::asyncapi_runtime::codegen::decode_json::<
+                    DatasetIngestionHeaders,
+                >(
+                        &::asyncapi_runtime::codegen::headers_to_json(
+                            incoming.headers,
+                            &[
+                                (
+                                    "x-adobe-event-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-delivery-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-request-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-provider",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-retry-count",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-1",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-2",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key1-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key2-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-signature",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "user-agent",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "content-type",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-event-code",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                            ],
+                        ),
+                    )
+                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
+                        message: "DatasetIngestionEvent",
+                        error,
+                    })?,
+            };
+            let context = ::asyncapi_runtime::codegen::Context {
+                operation: "datasetIngestion",
+                channel: "experiencePlatformDatasetIngestion",
+                message: "DatasetIngestionEvent",
+                address: incoming.address.map(::std::borrow::ToOwned::to_owned),
+                headers: incoming.headers.clone(),
+                content_type: incoming
+                    .content_type
+                    .map(::std::borrow::ToOwned::to_owned),
+                correlation_id: None,
+            };
+            self.handler
+                .dataset_ingestion(message, context)
+                .await
+                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
+                    operation: "datasetIngestion",
+                    error,
+                })?;
+            let reply = None;
+            Ok(::asyncapi_runtime::codegen::Dispatched {
+                operation: "datasetIngestion",
+                message: "DatasetIngestionEvent",
+                reply,
+            })
+        }
+    }
+    async fn handle_1(
+        &self,
+        incoming: ::asyncapi_runtime::codegen::Incoming<'_>,
+        params: &[(::std::string::String, ::std::string::String)],
+        parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+    ) -> ::std::result::Result<
+        ::asyncapi_runtime::codegen::Dispatched,
+        ::asyncapi_runtime::codegen::DispatchError,
+    > {
+        let _ = params;
+        {
+            let message = ProfileUpdateEvent {
+                payload: match parsed {
+                    Ok(value) => {
+                        ::asyncapi_runtime::codegen::decode_json::<
+                            ProfileUpdatePayload,
+                        >(value)
+                            .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                                message: "ProfileUpdateEvent",
+                                error,
+                            })?
+                    }
+                    Err(e) => {
+                        return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                            message: "ProfileUpdateEvent",
+                            error: ::asyncapi_runtime::codegen::PayloadError {
+                                path: ".".into(),
+                                message: e.clone(),
+                            },
+                        });
+                    }
+                },
+                headers: ::asyncapi_runtime::codegen::decode_json::<
+                    ProfileUpdateHeaders,
+                >(
+                        &::asyncapi_runtime::codegen::headers_to_json(
+                            incoming.headers,
+                            &[
+                                (
+                                    "x-adobe-event-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-delivery-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-request-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-provider",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-retry-count",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-1",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-2",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key1-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key2-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-signature",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "user-agent",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "content-type",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-event-code",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                            ],
+                        ),
+                    )
+                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
+                        message: "ProfileUpdateEvent",
+                        error,
+                    })?,
+            };
+            let context = ::asyncapi_runtime::codegen::Context {
+                operation: "profileUpdate",
+                channel: "experiencePlatformProfileUpdate",
+                message: "ProfileUpdateEvent",
+                address: incoming.address.map(::std::borrow::ToOwned::to_owned),
+                headers: incoming.headers.clone(),
+                content_type: incoming
+                    .content_type
+                    .map(::std::borrow::ToOwned::to_owned),
+                correlation_id: None,
+            };
+            self.handler
+                .profile_update(message, context)
+                .await
+                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
+                    operation: "profileUpdate",
+                    error,
+                })?;
+            let reply = None;
+            Ok(::asyncapi_runtime::codegen::Dispatched {
+                operation: "profileUpdate",
+                message: "ProfileUpdateEvent",
+                reply,
+            })
+        }
+    }
+    async fn handle_2(
+        &self,
+        incoming: ::asyncapi_runtime::codegen::Incoming<'_>,
+        params: &[(::std::string::String, ::std::string::String)],
+        parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+    ) -> ::std::result::Result<
+        ::asyncapi_runtime::codegen::Dispatched,
+        ::asyncapi_runtime::codegen::DispatchError,
+    > {
+        let _ = params;
+        {
+            let message = SegmentEvaluationEvent {
+                payload: match parsed {
+                    Ok(value) => {
+                        ::asyncapi_runtime::codegen::decode_json::<
+                            SegmentEvaluationPayload,
+                        >(value)
+                            .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                                message: "SegmentEvaluationEvent",
+                                error,
+                            })?
+                    }
+                    Err(e) => {
+                        return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                            message: "SegmentEvaluationEvent",
+                            error: ::asyncapi_runtime::codegen::PayloadError {
+                                path: ".".into(),
+                                message: e.clone(),
+                            },
+                        });
+                    }
+                },
+                headers: ::asyncapi_runtime::codegen::decode_json::<
+                    SegmentEvaluationHeaders,
+                >(
+                        &::asyncapi_runtime::codegen::headers_to_json(
+                            incoming.headers,
+                            &[
+                                (
+                                    "x-adobe-event-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-delivery-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-request-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-provider",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-retry-count",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-1",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-2",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key1-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key2-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-signature",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "user-agent",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "content-type",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-event-code",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                            ],
+                        ),
+                    )
+                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
+                        message: "SegmentEvaluationEvent",
+                        error,
+                    })?,
+            };
+            let context = ::asyncapi_runtime::codegen::Context {
+                operation: "segmentEvaluation",
+                channel: "experiencePlatformSegmentEvaluation",
+                message: "SegmentEvaluationEvent",
+                address: incoming.address.map(::std::borrow::ToOwned::to_owned),
+                headers: incoming.headers.clone(),
+                content_type: incoming
+                    .content_type
+                    .map(::std::borrow::ToOwned::to_owned),
+                correlation_id: None,
+            };
+            self.handler
+                .segment_evaluation(message, context)
+                .await
+                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
+                    operation: "segmentEvaluation",
+                    error,
+                })?;
+            let reply = None;
+            Ok(::asyncapi_runtime::codegen::Dispatched {
+                operation: "segmentEvaluation",
+                message: "SegmentEvaluationEvent",
+                reply,
+            })
+        }
+    }
+    async fn handle_3(
+        &self,
+        incoming: ::asyncapi_runtime::codegen::Incoming<'_>,
+        params: &[(::std::string::String, ::std::string::String)],
+        parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+    ) -> ::std::result::Result<
+        ::asyncapi_runtime::codegen::Dispatched,
+        ::asyncapi_runtime::codegen::DispatchError,
+    > {
+        let _ = params;
+        {
+            let message = ReportSuiteChangeEvent {
+                payload: match parsed {
+                    Ok(value) => {
+                        ::asyncapi_runtime::codegen::decode_json::<
+                            ReportSuiteChangePayload,
+                        >(value)
+                            .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                                message: "ReportSuiteChangeEvent",
+                                error,
+                            })?
+                    }
+                    Err(e) => {
+                        return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                            message: "ReportSuiteChangeEvent",
+                            error: ::asyncapi_runtime::codegen::PayloadError {
+                                path: ".".into(),
+                                message: e.clone(),
+                            },
+                        });
+                    }
+                },
+                headers: ::asyncapi_runtime::codegen::decode_json::<
+                    ReportSuiteChangeHeaders,
+                >(
+                        &::asyncapi_runtime::codegen::headers_to_json(
+                            incoming.headers,
+                            &[
+                                (
+                                    "x-adobe-event-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-delivery-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-request-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-provider",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-retry-count",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-1",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-2",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key1-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key2-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-signature",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "user-agent",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "content-type",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-event-code",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                            ],
+                        ),
+                    )
+                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
+                        message: "ReportSuiteChangeEvent",
+                        error,
+                    })?,
+            };
+            let context = ::asyncapi_runtime::codegen::Context {
+                operation: "reportSuiteChange",
+                channel: "analyticsReportSuiteChange",
+                message: "ReportSuiteChangeEvent",
+                address: incoming.address.map(::std::borrow::ToOwned::to_owned),
+                headers: incoming.headers.clone(),
+                content_type: incoming
+                    .content_type
+                    .map(::std::borrow::ToOwned::to_owned),
+                correlation_id: None,
+            };
+            self.handler
+                .report_suite_change(message, context)
+                .await
+                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
+                    operation: "reportSuiteChange",
+                    error,
+                })?;
+            let reply = None;
+            Ok(::asyncapi_runtime::codegen::Dispatched {
+                operation: "reportSuiteChange",
+                message: "ReportSuiteChangeEvent",
+                reply,
+            })
+        }
+    }
+    async fn handle_4(
+        &self,
+        incoming: ::asyncapi_runtime::codegen::Incoming<'_>,
+        params: &[(::std::string::String, ::std::string::String)],
+        parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+    ) -> ::std::result::Result<
+        ::asyncapi_runtime::codegen::Dispatched,
+        ::asyncapi_runtime::codegen::DispatchError,
+    > {
+        let _ = params;
+        {
+            let message = DeliveryStatusEvent {
+                payload: match parsed {
+                    Ok(value) => {
+                        ::asyncapi_runtime::codegen::decode_json::<
+                            DeliveryStatusPayload,
+                        >(value)
+                            .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                                message: "DeliveryStatusEvent",
+                                error,
+                            })?
+                    }
+                    Err(e) => {
+                        return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                            message: "DeliveryStatusEvent",
+                            error: ::asyncapi_runtime::codegen::PayloadError {
+                                path: ".".into(),
+                                message: e.clone(),
+                            },
+                        });
+                    }
+                },
+                headers: ::asyncapi_runtime::codegen::decode_json::<
+                    DeliveryStatusHeaders,
+                >(
+                        &::asyncapi_runtime::codegen::headers_to_json(
+                            incoming.headers,
+                            &[
+                                (
+                                    "x-adobe-event-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-delivery-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-request-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-provider",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-retry-count",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-1",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-2",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key1-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key2-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-signature",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "user-agent",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "content-type",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-event-code",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                            ],
+                        ),
+                    )
+                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
+                        message: "DeliveryStatusEvent",
+                        error,
+                    })?,
+            };
+            let context = ::asyncapi_runtime::codegen::Context {
+                operation: "deliveryStatus",
+                channel: "campaignDeliveryStatus",
+                message: "DeliveryStatusEvent",
+                address: incoming.address.map(::std::borrow::ToOwned::to_owned),
+                headers: incoming.headers.clone(),
+                content_type: incoming
+                    .content_type
+                    .map(::std::borrow::ToOwned::to_owned),
+                correlation_id: None,
+            };
+            self.handler
+                .delivery_status(message, context)
+                .await
+                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
+                    operation: "deliveryStatus",
+                    error,
+                })?;
+            let reply = None;
+            Ok(::asyncapi_runtime::codegen::Dispatched {
+                operation: "deliveryStatus",
+                message: "DeliveryStatusEvent",
+                reply,
+            })
+        }
+    }
+    async fn handle_5(
+        &self,
+        incoming: ::asyncapi_runtime::codegen::Incoming<'_>,
+        params: &[(::std::string::String, ::std::string::String)],
+        parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+    ) -> ::std::result::Result<
+        ::asyncapi_runtime::codegen::Dispatched,
+        ::asyncapi_runtime::codegen::DispatchError,
+    > {
+        let _ = params;
+        {
+            let message = WorkflowExecutionEvent {
+                payload: match parsed {
+                    Ok(value) => {
+                        ::asyncapi_runtime::codegen::decode_json::<
+                            WorkflowExecutionPayload,
+                        >(value)
+                            .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                                message: "WorkflowExecutionEvent",
+                                error,
+                            })?
+                    }
+                    Err(e) => {
+                        return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                            message: "WorkflowExecutionEvent",
+                            error: ::asyncapi_runtime::codegen::PayloadError {
+                                path: ".".into(),
+                                message: e.clone(),
+                            },
+                        });
+                    }
+                },
+                headers: ::asyncapi_runtime::codegen::decode_json::<
+                    WorkflowExecutionHeaders,
+                >(
+                        &::asyncapi_runtime::codegen::headers_to_json(
+                            incoming.headers,
+                            &[
+                                (
+                                    "x-adobe-event-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-delivery-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-request-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-provider",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-retry-count",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-1",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-2",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key1-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key2-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-signature",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "user-agent",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "content-type",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-event-code",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                            ],
+                        ),
+                    )
+                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
+                        message: "WorkflowExecutionEvent",
+                        error,
+                    })?,
+            };
+            let context = ::asyncapi_runtime::codegen::Context {
+                operation: "workflowExecution",
+                channel: "campaignWorkflowExecution",
+                message: "WorkflowExecutionEvent",
+                address: incoming.address.map(::std::borrow::ToOwned::to_owned),
+                headers: incoming.headers.clone(),
+                content_type: incoming
+                    .content_type
+                    .map(::std::borrow::ToOwned::to_owned),
+                correlation_id: None,
+            };
+            self.handler
+                .workflow_execution(message, context)
+                .await
+                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
+                    operation: "workflowExecution",
+                    error,
+                })?;
+            let reply = None;
+            Ok(::asyncapi_runtime::codegen::Dispatched {
+                operation: "workflowExecution",
+                message: "WorkflowExecutionEvent",
+                reply,
+            })
+        }
+    }
+    async fn handle_6(
+        &self,
+        incoming: ::asyncapi_runtime::codegen::Incoming<'_>,
+        params: &[(::std::string::String, ::std::string::String)],
+        parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+    ) -> ::std::result::Result<
+        ::asyncapi_runtime::codegen::Dispatched,
+        ::asyncapi_runtime::codegen::DispatchError,
+    > {
+        let _ = params;
+        {
+            let message = ActivityStateChangeEvent {
+                payload: match parsed {
+                    Ok(value) => {
+                        ::asyncapi_runtime::codegen::decode_json::<
+                            ActivityStateChangePayload,
+                        >(value)
+                            .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                                message: "ActivityStateChangeEvent",
+                                error,
+                            })?
+                    }
+                    Err(e) => {
+                        return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                            message: "ActivityStateChangeEvent",
+                            error: ::asyncapi_runtime::codegen::PayloadError {
+                                path: ".".into(),
+                                message: e.clone(),
+                            },
+                        });
+                    }
+                },
+                headers: ::asyncapi_runtime::codegen::decode_json::<
+                    ActivityStateChangeHeaders,
+                >(
+                        &::asyncapi_runtime::codegen::headers_to_json(
+                            incoming.headers,
+                            &[
+                                (
+                                    "x-adobe-event-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-delivery-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-request-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-provider",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-retry-count",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-1",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-2",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key1-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key2-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-signature",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "user-agent",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "content-type",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-event-code",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                            ],
+                        ),
+                    )
+                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
+                        message: "ActivityStateChangeEvent",
+                        error,
+                    })?,
+            };
+            let context = ::asyncapi_runtime::codegen::Context {
+                operation: "activityStateChange",
+                channel: "targetActivityStateChange",
+                message: "ActivityStateChangeEvent",
+                address: incoming.address.map(::std::borrow::ToOwned::to_owned),
+                headers: incoming.headers.clone(),
+                content_type: incoming
+                    .content_type
+                    .map(::std::borrow::ToOwned::to_owned),
+                correlation_id: None,
+            };
+            self.handler
+                .activity_state_change(message, context)
+                .await
+                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
+                    operation: "activityStateChange",
+                    error,
+                })?;
+            let reply = None;
+            Ok(::asyncapi_runtime::codegen::Dispatched {
+                operation: "activityStateChange",
+                message: "ActivityStateChangeEvent",
+                reply,
+            })
+        }
+    }
+    async fn handle_7(
+        &self,
+        incoming: ::asyncapi_runtime::codegen::Incoming<'_>,
+        params: &[(::std::string::String, ::std::string::String)],
+        parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>,
+    ) -> ::std::result::Result<
+        ::asyncapi_runtime::codegen::Dispatched,
+        ::asyncapi_runtime::codegen::DispatchError,
+    > {
+        let _ = params;
+        {
+            let message = JourneyStepEvent {
+                payload: match parsed {
+                    Ok(value) => {
+                        ::asyncapi_runtime::codegen::decode_json::<
+                            JourneyStepPayload,
+                        >(value)
+                            .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                                message: "JourneyStepEvent",
+                                error,
+                            })?
+                    }
+                    Err(e) => {
+                        return Err(::asyncapi_runtime::codegen::DispatchError::BadPayload {
+                            message: "JourneyStepEvent",
+                            error: ::asyncapi_runtime::codegen::PayloadError {
+                                path: ".".into(),
+                                message: e.clone(),
+                            },
+                        });
+                    }
+                },
+                headers: ::asyncapi_runtime::codegen::decode_json::<
+                    JourneyStepHeaders,
+                >(
+                        &::asyncapi_runtime::codegen::headers_to_json(
+                            incoming.headers,
+                            &[
+                                (
+                                    "x-adobe-event-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-delivery-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-request-id",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-provider",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-retry-count",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-1",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-digital-signature-2",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key1-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-public-key2-path",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-signature",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "user-agent",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "content-type",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                                (
+                                    "x-adobe-event-code",
+                                    ::asyncapi_runtime::codegen::HeaderKind::String,
+                                ),
+                            ],
+                        ),
+                    )
+                    .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::BadHeaders {
+                        message: "JourneyStepEvent",
+                        error,
+                    })?,
+            };
+            let context = ::asyncapi_runtime::codegen::Context {
+                operation: "journeyStep",
+                channel: "journeyOptimizerJourneyStep",
+                message: "JourneyStepEvent",
+                address: incoming.address.map(::std::borrow::ToOwned::to_owned),
+                headers: incoming.headers.clone(),
+                content_type: incoming
+                    .content_type
+                    .map(::std::borrow::ToOwned::to_owned),
+                correlation_id: None,
+            };
+            self.handler
+                .journey_step(message, context)
+                .await
+                .map_err(|error| ::asyncapi_runtime::codegen::DispatchError::Handler {
+                    operation: "journeyStep",
+                    error,
+                })?;
+            let reply = None;
+            Ok(::asyncapi_runtime::codegen::Dispatched {
+                operation: "journeyStep",
+                message: "JourneyStepEvent",
+                reply,
+            })
         }
     }
 }

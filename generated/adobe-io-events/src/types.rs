@@ -4,7 +4,7 @@
 ///
 /// Example: `"7265cdc4d42b467fbb77878b5fba3d9b"`
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ClientId`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ClientId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ClientId(::std::string::String);
@@ -67,7 +67,7 @@ impl ::schemars::JsonSchema for ClientId {
 ///
 /// Example: `"C74F69D7594880280A495D09@AdobeOrg"`
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ImsOrgId`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImsOrgId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ImsOrgId(::std::string::String);
@@ -135,7 +135,7 @@ impl ::schemars::JsonSchema for ImsOrgId {
 }
 /// The fields every event in the `adobe_io` delivery format carries next to its `event` body. Each message combines this with its own `event` schema.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/AdobeIoEnvelope`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/AdobeIoEnvelope`.
 #[derive(
     Debug,
     Clone,
@@ -164,7 +164,7 @@ pub struct AdobeIoEnvelope {
 }
 /// CloudEvents specification version.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/CloudEventEnvelope/properties/specversion`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/CloudEventEnvelope/properties/specversion`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CloudEventEnvelopeSpecversion {
     /// `1.0`
@@ -237,7 +237,7 @@ impl ::schemars::JsonSchema for CloudEventEnvelopeSpecversion {
 ///
 /// Example: `"urn:uuid:0a1ff49f-099d-4d2f-8d41-a49957e551a1"`
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/CloudEventEnvelope/properties/source`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/CloudEventEnvelope/properties/source`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct CloudEventEnvelopeSource(::std::string::String);
@@ -302,7 +302,7 @@ impl ::schemars::JsonSchema for CloudEventEnvelopeSource {
 ///
 /// Deprecated by the API description.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/CloudEventEnvelope/properties/recipient_client_id`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/CloudEventEnvelope/properties/recipient_client_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct CloudEventEnvelopeRecipientClientId(::std::string::String);
@@ -368,7 +368,7 @@ impl ::schemars::JsonSchema for CloudEventEnvelopeRecipientClientId {
 }
 /// The attributes every event in the CloudEvents 1.0 structured JSON format carries next to its `type` and `data`. Each message combines this with its own constant `type` and `data` schema. Until the end of 2026 Adobe also repeats the event id and the recipient client id under their old `adobe_io` names.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/CloudEventEnvelope`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/CloudEventEnvelope`.
 #[derive(
     Debug,
     Clone,
@@ -396,7 +396,7 @@ pub struct CloudEventEnvelope {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub time: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
+    pub time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Media type of `data`; Adobe sends `application/json`.
     ///
     /// Example: `"application/json"`
@@ -445,7 +445,7 @@ pub struct CloudEventEnvelope {
 }
 /// Request id of this delivery attempt, for support requests; new on every attempt.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-request-id`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-request-id`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct WebhookDeliveryHeadersXRequestId(::std::string::String);
@@ -509,7 +509,7 @@ impl ::schemars::JsonSchema for WebhookDeliveryHeadersXRequestId {
 }
 /// Id of the event provider (instance) that raised the event.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-provider`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-provider`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct WebhookDeliveryHeadersXAdobeProvider(::std::string::String);
@@ -575,7 +575,7 @@ impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobeProvider {
 }
 /// How many times this event was already attempted, as a decimal string. Absent on the first attempt.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-retry-count`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-retry-count`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct WebhookDeliveryHeadersXAdobeRetryCount(::std::string::String);
@@ -646,7 +646,7 @@ impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobeRetryCount {
 }
 /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-digital-signature-1`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-digital-signature-1`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct WebhookDeliveryHeadersXAdobeDigitalSignature1(::std::string::String);
@@ -719,7 +719,7 @@ impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobeDigitalSignature1 {
 }
 /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-digital-signature-2`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-digital-signature-2`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct WebhookDeliveryHeadersXAdobeDigitalSignature2(::std::string::String);
@@ -792,7 +792,7 @@ impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobeDigitalSignature2 {
 }
 /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-public-key1-path`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-public-key1-path`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct WebhookDeliveryHeadersXAdobePublicKey1Path(::std::string::String);
@@ -865,7 +865,7 @@ impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobePublicKey1Path {
 }
 /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-public-key2-path`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-public-key2-path`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct WebhookDeliveryHeadersXAdobePublicKey2Path(::std::string::String);
@@ -936,25 +936,34 @@ impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobePublicKey2Path {
         )
     }
 }
-/// HTTP request headers Adobe puts on every webhook event delivery. Header names are case-insensitive on the wire; Adobe writes them in lower case. Each message adds its own constant `x-adobe-event-code`.
+/// HTTP request headers Adobe puts on every webhook event delivery. Header names are case-insensitive on the wire; Adobe writes them in lower case. Each message adds its own constant `x-adobe-event-code`. Every header is optional here: a webhook delivery carries them all, but events read from the journal arrive without HTTP headers, and signatures are checked by the transport before any handler runs.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     Eq,
+    Default,
     ::serde::Serialize,
     ::serde::Deserialize,
     ::schemars::JsonSchema,
 )]
 pub struct WebhookDeliveryHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(rename = "x-adobe-event-id")]
-    pub x_adobe_event_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_id: ::std::option::Option<::uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(rename = "x-adobe-delivery-id")]
-    pub x_adobe_delivery_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_delivery_id: ::std::option::Option<::uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(
         rename = "x-request-id",
@@ -979,17 +988,41 @@ pub struct WebhookDeliveryHeaders {
         WebhookDeliveryHeadersXAdobeRetryCount,
     >,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
-    #[serde(rename = "x-adobe-digital-signature-1")]
-    pub x_adobe_digital_signature_1: WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
     /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
-    #[serde(rename = "x-adobe-digital-signature-2")]
-    pub x_adobe_digital_signature_2: WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(rename = "x-adobe-public-key1-path")]
-    pub x_adobe_public_key1_path: WebhookDeliveryHeadersXAdobePublicKey1Path,
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey1Path,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(rename = "x-adobe-public-key2-path")]
-    pub x_adobe_public_key2_path: WebhookDeliveryHeadersXAdobePublicKey2Path,
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey2Path,
+    >,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
@@ -1026,7 +1059,7 @@ pub struct WebhookDeliveryHeaders {
 }
 /// One event of a journal page with its position.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JournalEntry`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JournalEntry`.
 #[derive(
     Debug,
     Clone,
@@ -1052,7 +1085,7 @@ pub struct JournalEntry {
 }
 /// Opaque position of the event; pass it as `since` to read what follows it.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JournalEntry/properties/position`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JournalEntry/properties/position`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct JournalEntryPosition(::std::string::String);
@@ -1113,7 +1146,7 @@ impl ::schemars::JsonSchema for JournalEntryPosition {
 }
 /// Paging summary of a journal page.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JournalPageInfo`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JournalPageInfo`.
 #[derive(
     Debug,
     Clone,
@@ -1139,7 +1172,7 @@ pub struct JournalPageInfo {
 }
 /// Position of the last event of the page.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JournalPageInfo/properties/last`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JournalPageInfo/properties/last`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct JournalPageInfoLast(::std::string::String);
@@ -1200,7 +1233,7 @@ impl ::schemars::JsonSchema for JournalPageInfoLast {
 }
 /// Number of events on the page.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JournalPageInfo/properties/count`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JournalPageInfo/properties/count`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct JournalPageInfoCount(i32);
@@ -1258,7 +1291,7 @@ impl ::schemars::JsonSchema for JournalPageInfoCount {
 }
 /// Body of a `200` answer from the Journaling API. The next page is named by the `Link` response header with `rel="next"`.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JournalPage`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JournalPage`.
 #[derive(
     Debug,
     Clone,
@@ -1285,7 +1318,7 @@ pub struct JournalPage {
 ///
 /// Example: `"01H8Z3K6Q2VJ9W4T7N5RXBCD1E"`
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:ingestionId`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:ingestionId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct DatasetIngestionBodyXdmIngestionId(::std::string::String);
@@ -1349,7 +1382,7 @@ impl ::schemars::JsonSchema for DatasetIngestionBodyXdmIngestionId {
 }
 /// Ingestion id as known to the customer; usually equal to `xdm:ingestionId`.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:customerIngestionId`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:customerIngestionId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct DatasetIngestionBodyXdmCustomerIngestionId(::std::string::String);
@@ -1417,7 +1450,7 @@ impl ::schemars::JsonSchema for DatasetIngestionBodyXdmCustomerIngestionId {
 ///
 /// Example: `"63f7a2c1e4b0d91f8a2c5b7e"`
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:datasetId`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:datasetId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct DatasetIngestionBodyXdmDatasetId(::std::string::String);
@@ -1481,7 +1514,7 @@ impl ::schemars::JsonSchema for DatasetIngestionBodyXdmDatasetId {
 }
 /// Stage and outcome: `ing_*` for the data lake, `ps_*` for the Real-Time Customer Profile store, `ig_*` for the identity graph; `_success` or `_failure`.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:eventCode`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:eventCode`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DatasetIngestionBodyXdmEventCode {
     /// `ing_load_success`
@@ -1586,7 +1619,7 @@ impl ::schemars::JsonSchema for DatasetIngestionBodyXdmEventCode {
 ///
 /// Example: `"prod"`
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:sandboxName`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:sandboxName`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct DatasetIngestionBodyXdmSandboxName(::std::string::String);
@@ -1650,7 +1683,7 @@ impl ::schemars::JsonSchema for DatasetIngestionBodyXdmSandboxName {
 }
 /// When the notification was sent, in epoch milliseconds written as a decimal string.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/sentTime`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/sentTime`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct DatasetIngestionBodySentTime(::std::string::String);
@@ -1718,7 +1751,7 @@ impl ::schemars::JsonSchema for DatasetIngestionBodySentTime {
 }
 /// Routing metadata that the I/O Events pipeline adds inside some provider bodies.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/AdobeIoPipelineHeader`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/AdobeIoPipelineHeader`.
 #[derive(
     Debug,
     Clone,
@@ -1745,7 +1778,7 @@ pub struct AdobeIoPipelineHeader {
 }
 /// Organization, provider and event code of the event, as seen by the pipeline.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/AdobeIoPipelineMetadata`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/AdobeIoPipelineMetadata`.
 #[derive(
     Debug,
     Clone,
@@ -1790,7 +1823,7 @@ pub struct AdobeIoPipelineMetadata {
 }
 /// Experience Platform data ingestion notification, with the fields Adobe documents for the "Data ingestion notification" subscription of the Platform notifications provider. One provider-level event code, `platform_event`, covers every outcome; `xdm:eventCode` tells them apart. Epoch-millisecond values need 64-bit integers.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionBody`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody`.
 #[derive(
     Debug,
     Clone,
@@ -1873,7 +1906,7 @@ pub struct DatasetIngestionBody {
 }
 /// A dataset ingestion notification in the `adobe_io` format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionAdobeIoEnvelope`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionAdobeIoEnvelope`.
 #[derive(
     Debug,
     Clone,
@@ -1903,7 +1936,7 @@ pub struct DatasetIngestionAdobeIoEnvelope {
 }
 /// Event code of Experience Platform notifications (documented by Adobe).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionCloudEvent/allOf/1/properties/type`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionCloudEvent/allOf/1/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DatasetIngestionCloudEventType {
     /// `platform_event`
@@ -1974,7 +2007,7 @@ impl ::schemars::JsonSchema for DatasetIngestionCloudEventType {
 }
 /// A dataset ingestion notification as a CloudEvent.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionCloudEvent`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionCloudEvent`.
 #[derive(
     Debug,
     Clone,
@@ -2002,7 +2035,7 @@ pub struct DatasetIngestionCloudEvent {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub time: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
+    pub time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Media type of `data`; Adobe sends `application/json`.
     ///
     /// Example: `"application/json"`
@@ -2056,7 +2089,7 @@ pub struct DatasetIngestionCloudEvent {
 }
 /// A dataset ingestion notification in either delivery format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionPayload`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionPayload`.
 #[derive(
     Debug,
     Clone,
@@ -2073,7 +2106,7 @@ pub enum DatasetIngestionPayload {
 }
 /// Event code of Experience Platform notifications (documented by Adobe).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionHeaders/allOf/1/properties/x-adobe-event-code`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionHeaders/allOf/1/properties/x-adobe-event-code`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DatasetIngestionHeadersXAdobeEventCode {
     /// `platform_event`
@@ -2144,23 +2177,32 @@ impl ::schemars::JsonSchema for DatasetIngestionHeadersXAdobeEventCode {
 }
 /// Webhook request headers of a dataset ingestion notification.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DatasetIngestionHeaders`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionHeaders`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     Eq,
+    Default,
     ::serde::Serialize,
     ::serde::Deserialize,
     ::schemars::JsonSchema,
 )]
 pub struct DatasetIngestionHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(rename = "x-adobe-event-id")]
-    pub x_adobe_event_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_id: ::std::option::Option<::uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(rename = "x-adobe-delivery-id")]
-    pub x_adobe_delivery_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_delivery_id: ::std::option::Option<::uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(
         rename = "x-request-id",
@@ -2185,17 +2227,41 @@ pub struct DatasetIngestionHeaders {
         WebhookDeliveryHeadersXAdobeRetryCount,
     >,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
-    #[serde(rename = "x-adobe-digital-signature-1")]
-    pub x_adobe_digital_signature_1: WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
     /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
-    #[serde(rename = "x-adobe-digital-signature-2")]
-    pub x_adobe_digital_signature_2: WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(rename = "x-adobe-public-key1-path")]
-    pub x_adobe_public_key1_path: WebhookDeliveryHeadersXAdobePublicKey1Path,
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey1Path,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(rename = "x-adobe-public-key2-path")]
-    pub x_adobe_public_key2_path: WebhookDeliveryHeadersXAdobePublicKey2Path,
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey2Path,
+    >,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
@@ -2224,8 +2290,14 @@ pub struct DatasetIngestionHeaders {
     )]
     pub content_type: ::std::option::Option<::std::string::String>,
     /// Event code of Experience Platform notifications (documented by Adobe).
-    #[serde(rename = "x-adobe-event-code")]
-    pub x_adobe_event_code: DatasetIngestionHeadersXAdobeEventCode,
+    #[serde(
+        rename = "x-adobe-event-code",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_code: ::std::option::Option<
+        DatasetIngestionHeadersXAdobeEventCode,
+    >,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -2235,7 +2307,7 @@ pub struct DatasetIngestionHeaders {
 }
 /// One identity of a profile in an XDM identity map.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/IdentityMapEntry`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/IdentityMapEntry`.
 #[derive(
     Debug,
     Clone,
@@ -2272,7 +2344,7 @@ pub struct IdentityMapEntry {
 }
 /// The identity value within its namespace.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/IdentityMapEntry/properties/id`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/IdentityMapEntry/properties/id`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct IdentityMapEntryId(::std::string::String);
@@ -2333,7 +2405,7 @@ impl ::schemars::JsonSchema for IdentityMapEntryId {
 }
 /// How the identity was established.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/IdentityMapEntry/properties/authenticatedState`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/IdentityMapEntry/properties/authenticatedState`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IdentityMapEntryAuthenticatedState {
     /// `ambiguous`
@@ -2417,7 +2489,7 @@ impl ::schemars::JsonSchema for IdentityMapEntryAuthenticatedState {
 }
 /// Whether the profile is new or changed.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ProfileUpdateBody/properties/changeType`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateBody/properties/changeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProfileUpdateBodyChangeType {
     /// `created`
@@ -2492,7 +2564,7 @@ impl ::schemars::JsonSchema for ProfileUpdateBodyChangeType {
 }
 /// A Real-Time Customer Profile was created or updated. Illustrative: these are the fields of the third-party catalogue entry, not a body Adobe documents.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ProfileUpdateBody`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateBody`.
 #[derive(
     Debug,
     Clone,
@@ -2514,7 +2586,7 @@ pub struct ProfileUpdateBody {
     pub change_type: ProfileUpdateBodyChangeType,
     /// When the profile was created or last changed.
     #[serde(rename = "modifiedAt")]
-    pub modified_at: ::chrono::DateTime<::chrono::FixedOffset>,
+    pub modified_at: ::chrono::DateTime<::chrono::Utc>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -2524,7 +2596,7 @@ pub struct ProfileUpdateBody {
 }
 /// A profile update in the `adobe_io` format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ProfileUpdateAdobeIoEnvelope`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateAdobeIoEnvelope`.
 #[derive(
     Debug,
     Clone,
@@ -2554,7 +2626,7 @@ pub struct ProfileUpdateAdobeIoEnvelope {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ProfileUpdateCloudEvent/allOf/1/properties/type`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateCloudEvent/allOf/1/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProfileUpdateCloudEventType {
     /// `com.adobe.platform.profile.update`
@@ -2629,7 +2701,7 @@ impl ::schemars::JsonSchema for ProfileUpdateCloudEventType {
 }
 /// A profile update as a CloudEvent.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ProfileUpdateCloudEvent`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateCloudEvent`.
 #[derive(
     Debug,
     Clone,
@@ -2657,7 +2729,7 @@ pub struct ProfileUpdateCloudEvent {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub time: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
+    pub time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Media type of `data`; Adobe sends `application/json`.
     ///
     /// Example: `"application/json"`
@@ -2711,7 +2783,7 @@ pub struct ProfileUpdateCloudEvent {
 }
 /// A profile update in either delivery format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ProfileUpdatePayload`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdatePayload`.
 #[derive(
     Debug,
     Clone,
@@ -2728,7 +2800,7 @@ pub enum ProfileUpdatePayload {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ProfileUpdateHeaders/allOf/1/properties/x-adobe-event-code`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateHeaders/allOf/1/properties/x-adobe-event-code`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProfileUpdateHeadersXAdobeEventCode {
     /// `com.adobe.platform.profile.update`
@@ -2805,23 +2877,32 @@ impl ::schemars::JsonSchema for ProfileUpdateHeadersXAdobeEventCode {
 }
 /// Webhook request headers of a profile update.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ProfileUpdateHeaders`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateHeaders`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     Eq,
+    Default,
     ::serde::Serialize,
     ::serde::Deserialize,
     ::schemars::JsonSchema,
 )]
 pub struct ProfileUpdateHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(rename = "x-adobe-event-id")]
-    pub x_adobe_event_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_id: ::std::option::Option<::uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(rename = "x-adobe-delivery-id")]
-    pub x_adobe_delivery_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_delivery_id: ::std::option::Option<::uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(
         rename = "x-request-id",
@@ -2846,17 +2927,41 @@ pub struct ProfileUpdateHeaders {
         WebhookDeliveryHeadersXAdobeRetryCount,
     >,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
-    #[serde(rename = "x-adobe-digital-signature-1")]
-    pub x_adobe_digital_signature_1: WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
     /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
-    #[serde(rename = "x-adobe-digital-signature-2")]
-    pub x_adobe_digital_signature_2: WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(rename = "x-adobe-public-key1-path")]
-    pub x_adobe_public_key1_path: WebhookDeliveryHeadersXAdobePublicKey1Path,
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey1Path,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(rename = "x-adobe-public-key2-path")]
-    pub x_adobe_public_key2_path: WebhookDeliveryHeadersXAdobePublicKey2Path,
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey2Path,
+    >,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
@@ -2885,8 +2990,12 @@ pub struct ProfileUpdateHeaders {
     )]
     pub content_type: ::std::option::Option<::std::string::String>,
     /// Event code of this message (illustrative).
-    #[serde(rename = "x-adobe-event-code")]
-    pub x_adobe_event_code: ProfileUpdateHeadersXAdobeEventCode,
+    #[serde(
+        rename = "x-adobe-event-code",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_code: ::std::option::Option<ProfileUpdateHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -2896,7 +3005,7 @@ pub struct ProfileUpdateHeaders {
 }
 /// Outcome of the job.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/SegmentEvaluationBody/properties/status`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationBody/properties/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SegmentEvaluationBodyStatus {
     /// `succeeded`
@@ -2971,7 +3080,7 @@ impl ::schemars::JsonSchema for SegmentEvaluationBodyStatus {
 }
 /// A segment evaluation job finished. Illustrative: the catalogue entry's fields; Experience Platform's real segment job alerts have no published sample.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/SegmentEvaluationBody`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationBody`.
 #[derive(
     Debug,
     Clone,
@@ -3004,7 +3113,7 @@ pub struct SegmentEvaluationBody {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub completed_at: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
+    pub completed_at: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -3014,7 +3123,7 @@ pub struct SegmentEvaluationBody {
 }
 /// A segment evaluation result in the `adobe_io` format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/SegmentEvaluationAdobeIoEnvelope`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationAdobeIoEnvelope`.
 #[derive(
     Debug,
     Clone,
@@ -3044,7 +3153,7 @@ pub struct SegmentEvaluationAdobeIoEnvelope {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/SegmentEvaluationCloudEvent/allOf/1/properties/type`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationCloudEvent/allOf/1/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SegmentEvaluationCloudEventType {
     /// `com.adobe.platform.segment.evaluation`
@@ -3125,7 +3234,7 @@ impl ::schemars::JsonSchema for SegmentEvaluationCloudEventType {
 }
 /// A segment evaluation result as a CloudEvent.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/SegmentEvaluationCloudEvent`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationCloudEvent`.
 #[derive(
     Debug,
     Clone,
@@ -3153,7 +3262,7 @@ pub struct SegmentEvaluationCloudEvent {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub time: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
+    pub time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Media type of `data`; Adobe sends `application/json`.
     ///
     /// Example: `"application/json"`
@@ -3207,7 +3316,7 @@ pub struct SegmentEvaluationCloudEvent {
 }
 /// A segment evaluation result in either delivery format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/SegmentEvaluationPayload`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationPayload`.
 #[derive(
     Debug,
     Clone,
@@ -3224,7 +3333,7 @@ pub enum SegmentEvaluationPayload {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/SegmentEvaluationHeaders/allOf/1/properties/x-adobe-event-code`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationHeaders/allOf/1/properties/x-adobe-event-code`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SegmentEvaluationHeadersXAdobeEventCode {
     /// `com.adobe.platform.segment.evaluation`
@@ -3305,23 +3414,32 @@ impl ::schemars::JsonSchema for SegmentEvaluationHeadersXAdobeEventCode {
 }
 /// Webhook request headers of a segment evaluation result.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/SegmentEvaluationHeaders`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationHeaders`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     Eq,
+    Default,
     ::serde::Serialize,
     ::serde::Deserialize,
     ::schemars::JsonSchema,
 )]
 pub struct SegmentEvaluationHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(rename = "x-adobe-event-id")]
-    pub x_adobe_event_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_id: ::std::option::Option<::uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(rename = "x-adobe-delivery-id")]
-    pub x_adobe_delivery_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_delivery_id: ::std::option::Option<::uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(
         rename = "x-request-id",
@@ -3346,17 +3464,41 @@ pub struct SegmentEvaluationHeaders {
         WebhookDeliveryHeadersXAdobeRetryCount,
     >,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
-    #[serde(rename = "x-adobe-digital-signature-1")]
-    pub x_adobe_digital_signature_1: WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
     /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
-    #[serde(rename = "x-adobe-digital-signature-2")]
-    pub x_adobe_digital_signature_2: WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(rename = "x-adobe-public-key1-path")]
-    pub x_adobe_public_key1_path: WebhookDeliveryHeadersXAdobePublicKey1Path,
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey1Path,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(rename = "x-adobe-public-key2-path")]
-    pub x_adobe_public_key2_path: WebhookDeliveryHeadersXAdobePublicKey2Path,
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey2Path,
+    >,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
@@ -3385,8 +3527,14 @@ pub struct SegmentEvaluationHeaders {
     )]
     pub content_type: ::std::option::Option<::std::string::String>,
     /// Event code of this message (illustrative).
-    #[serde(rename = "x-adobe-event-code")]
-    pub x_adobe_event_code: SegmentEvaluationHeadersXAdobeEventCode,
+    #[serde(
+        rename = "x-adobe-event-code",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_code: ::std::option::Option<
+        SegmentEvaluationHeadersXAdobeEventCode,
+    >,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -3396,7 +3544,7 @@ pub struct SegmentEvaluationHeaders {
 }
 /// Id of the report suite.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody/properties/rsid`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody/properties/rsid`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ReportSuiteChangeBodyRsid(::std::string::String);
@@ -3461,7 +3609,7 @@ impl ::schemars::JsonSchema for ReportSuiteChangeBodyRsid {
 ///
 /// Example: `"processing_rules"`
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody/properties/changeType`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody/properties/changeType`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ReportSuiteChangeBodyChangeType(::std::string::String);
@@ -3524,7 +3672,7 @@ impl ::schemars::JsonSchema for ReportSuiteChangeBodyChangeType {
 }
 /// Login of the user who made the change.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody/properties/changedBy`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody/properties/changedBy`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ReportSuiteChangeBodyChangedBy(::std::string::String);
@@ -3587,7 +3735,7 @@ impl ::schemars::JsonSchema for ReportSuiteChangeBodyChangedBy {
 }
 /// A report suite configuration changed. Illustrative: the catalogue entry's fields; Adobe publishes no report suite change events.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody`.
 #[derive(
     Debug,
     Clone,
@@ -3615,7 +3763,7 @@ pub struct ReportSuiteChangeBody {
     pub changed_by: ::std::option::Option<ReportSuiteChangeBodyChangedBy>,
     /// When the change was saved.
     #[serde(rename = "changedAt")]
-    pub changed_at: ::chrono::DateTime<::chrono::FixedOffset>,
+    pub changed_at: ::chrono::DateTime<::chrono::Utc>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -3625,7 +3773,7 @@ pub struct ReportSuiteChangeBody {
 }
 /// A report suite change in the `adobe_io` format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ReportSuiteChangeAdobeIoEnvelope`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeAdobeIoEnvelope`.
 #[derive(
     Debug,
     Clone,
@@ -3655,7 +3803,7 @@ pub struct ReportSuiteChangeAdobeIoEnvelope {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ReportSuiteChangeCloudEvent/allOf/1/properties/type`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeCloudEvent/allOf/1/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ReportSuiteChangeCloudEventType {
     /// `com.adobe.analytics.report_suite.change`
@@ -3736,7 +3884,7 @@ impl ::schemars::JsonSchema for ReportSuiteChangeCloudEventType {
 }
 /// A report suite change as a CloudEvent.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ReportSuiteChangeCloudEvent`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeCloudEvent`.
 #[derive(
     Debug,
     Clone,
@@ -3764,7 +3912,7 @@ pub struct ReportSuiteChangeCloudEvent {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub time: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
+    pub time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Media type of `data`; Adobe sends `application/json`.
     ///
     /// Example: `"application/json"`
@@ -3818,7 +3966,7 @@ pub struct ReportSuiteChangeCloudEvent {
 }
 /// A report suite change in either delivery format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ReportSuiteChangePayload`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangePayload`.
 #[derive(
     Debug,
     Clone,
@@ -3835,7 +3983,7 @@ pub enum ReportSuiteChangePayload {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ReportSuiteChangeHeaders/allOf/1/properties/x-adobe-event-code`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeHeaders/allOf/1/properties/x-adobe-event-code`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ReportSuiteChangeHeadersXAdobeEventCode {
     /// `com.adobe.analytics.report_suite.change`
@@ -3916,23 +4064,32 @@ impl ::schemars::JsonSchema for ReportSuiteChangeHeadersXAdobeEventCode {
 }
 /// Webhook request headers of a report suite change.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ReportSuiteChangeHeaders`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeHeaders`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     Eq,
+    Default,
     ::serde::Serialize,
     ::serde::Deserialize,
     ::schemars::JsonSchema,
 )]
 pub struct ReportSuiteChangeHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(rename = "x-adobe-event-id")]
-    pub x_adobe_event_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_id: ::std::option::Option<::uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(rename = "x-adobe-delivery-id")]
-    pub x_adobe_delivery_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_delivery_id: ::std::option::Option<::uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(
         rename = "x-request-id",
@@ -3957,17 +4114,41 @@ pub struct ReportSuiteChangeHeaders {
         WebhookDeliveryHeadersXAdobeRetryCount,
     >,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
-    #[serde(rename = "x-adobe-digital-signature-1")]
-    pub x_adobe_digital_signature_1: WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
     /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
-    #[serde(rename = "x-adobe-digital-signature-2")]
-    pub x_adobe_digital_signature_2: WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(rename = "x-adobe-public-key1-path")]
-    pub x_adobe_public_key1_path: WebhookDeliveryHeadersXAdobePublicKey1Path,
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey1Path,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(rename = "x-adobe-public-key2-path")]
-    pub x_adobe_public_key2_path: WebhookDeliveryHeadersXAdobePublicKey2Path,
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey2Path,
+    >,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
@@ -3996,8 +4177,14 @@ pub struct ReportSuiteChangeHeaders {
     )]
     pub content_type: ::std::option::Option<::std::string::String>,
     /// Event code of this message (illustrative).
-    #[serde(rename = "x-adobe-event-code")]
-    pub x_adobe_event_code: ReportSuiteChangeHeadersXAdobeEventCode,
+    #[serde(
+        rename = "x-adobe-event-code",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_code: ::std::option::Option<
+        ReportSuiteChangeHeadersXAdobeEventCode,
+    >,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -4007,7 +4194,7 @@ pub struct ReportSuiteChangeHeaders {
 }
 /// Internal name or id of the Campaign delivery.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DeliveryStatusBody/properties/deliveryId`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusBody/properties/deliveryId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct DeliveryStatusBodyDeliveryId(::std::string::String);
@@ -4070,7 +4257,7 @@ impl ::schemars::JsonSchema for DeliveryStatusBodyDeliveryId {
 }
 /// New status of the message for this recipient.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DeliveryStatusBody/properties/status`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusBody/properties/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DeliveryStatusBodyStatus {
     /// `sent`
@@ -4166,7 +4353,7 @@ impl ::schemars::JsonSchema for DeliveryStatusBodyStatus {
 }
 /// A Campaign delivery changed status for one recipient. Illustrative: the catalogue entry's fields, not a body Adobe documents.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DeliveryStatusBody`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusBody`.
 #[derive(
     Debug,
     Clone,
@@ -4192,7 +4379,7 @@ pub struct DeliveryStatusBody {
     pub status: DeliveryStatusBodyStatus,
     /// When the status changed.
     #[serde(rename = "timestamp")]
-    pub timestamp: ::chrono::DateTime<::chrono::FixedOffset>,
+    pub timestamp: ::chrono::DateTime<::chrono::Utc>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -4202,7 +4389,7 @@ pub struct DeliveryStatusBody {
 }
 /// A delivery status change in the `adobe_io` format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DeliveryStatusAdobeIoEnvelope`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusAdobeIoEnvelope`.
 #[derive(
     Debug,
     Clone,
@@ -4232,7 +4419,7 @@ pub struct DeliveryStatusAdobeIoEnvelope {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DeliveryStatusCloudEvent/allOf/1/properties/type`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusCloudEvent/allOf/1/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DeliveryStatusCloudEventType {
     /// `com.adobe.campaign.delivery.status`
@@ -4309,7 +4496,7 @@ impl ::schemars::JsonSchema for DeliveryStatusCloudEventType {
 }
 /// A delivery status change as a CloudEvent.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DeliveryStatusCloudEvent`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusCloudEvent`.
 #[derive(
     Debug,
     Clone,
@@ -4337,7 +4524,7 @@ pub struct DeliveryStatusCloudEvent {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub time: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
+    pub time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Media type of `data`; Adobe sends `application/json`.
     ///
     /// Example: `"application/json"`
@@ -4391,7 +4578,7 @@ pub struct DeliveryStatusCloudEvent {
 }
 /// A delivery status change in either delivery format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DeliveryStatusPayload`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusPayload`.
 #[derive(
     Debug,
     Clone,
@@ -4408,7 +4595,7 @@ pub enum DeliveryStatusPayload {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DeliveryStatusHeaders/allOf/1/properties/x-adobe-event-code`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusHeaders/allOf/1/properties/x-adobe-event-code`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DeliveryStatusHeadersXAdobeEventCode {
     /// `com.adobe.campaign.delivery.status`
@@ -4485,23 +4672,32 @@ impl ::schemars::JsonSchema for DeliveryStatusHeadersXAdobeEventCode {
 }
 /// Webhook request headers of a delivery status change.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/DeliveryStatusHeaders`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusHeaders`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     Eq,
+    Default,
     ::serde::Serialize,
     ::serde::Deserialize,
     ::schemars::JsonSchema,
 )]
 pub struct DeliveryStatusHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(rename = "x-adobe-event-id")]
-    pub x_adobe_event_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_id: ::std::option::Option<::uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(rename = "x-adobe-delivery-id")]
-    pub x_adobe_delivery_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_delivery_id: ::std::option::Option<::uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(
         rename = "x-request-id",
@@ -4526,17 +4722,41 @@ pub struct DeliveryStatusHeaders {
         WebhookDeliveryHeadersXAdobeRetryCount,
     >,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
-    #[serde(rename = "x-adobe-digital-signature-1")]
-    pub x_adobe_digital_signature_1: WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
     /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
-    #[serde(rename = "x-adobe-digital-signature-2")]
-    pub x_adobe_digital_signature_2: WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(rename = "x-adobe-public-key1-path")]
-    pub x_adobe_public_key1_path: WebhookDeliveryHeadersXAdobePublicKey1Path,
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey1Path,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(rename = "x-adobe-public-key2-path")]
-    pub x_adobe_public_key2_path: WebhookDeliveryHeadersXAdobePublicKey2Path,
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey2Path,
+    >,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
@@ -4565,8 +4785,12 @@ pub struct DeliveryStatusHeaders {
     )]
     pub content_type: ::std::option::Option<::std::string::String>,
     /// Event code of this message (illustrative).
-    #[serde(rename = "x-adobe-event-code")]
-    pub x_adobe_event_code: DeliveryStatusHeadersXAdobeEventCode,
+    #[serde(
+        rename = "x-adobe-event-code",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_code: ::std::option::Option<DeliveryStatusHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -4576,7 +4800,7 @@ pub struct DeliveryStatusHeaders {
 }
 /// Internal name or id of the workflow.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WorkflowExecutionBody/properties/workflowId`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionBody/properties/workflowId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct WorkflowExecutionBodyWorkflowId(::std::string::String);
@@ -4639,7 +4863,7 @@ impl ::schemars::JsonSchema for WorkflowExecutionBodyWorkflowId {
 }
 /// New state of the run.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WorkflowExecutionBody/properties/executionStatus`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionBody/properties/executionStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowExecutionBodyExecutionStatus {
     /// `started`
@@ -4729,7 +4953,7 @@ impl ::schemars::JsonSchema for WorkflowExecutionBodyExecutionStatus {
 }
 /// A Campaign workflow run changed state. Illustrative: the catalogue entry's fields, not a body Adobe documents.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WorkflowExecutionBody`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionBody`.
 #[derive(
     Debug,
     Clone,
@@ -4755,7 +4979,7 @@ pub struct WorkflowExecutionBody {
     pub error_message: ::std::option::Option<::std::string::String>,
     /// When the run changed state.
     #[serde(rename = "timestamp")]
-    pub timestamp: ::chrono::DateTime<::chrono::FixedOffset>,
+    pub timestamp: ::chrono::DateTime<::chrono::Utc>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -4765,7 +4989,7 @@ pub struct WorkflowExecutionBody {
 }
 /// A workflow execution change in the `adobe_io` format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WorkflowExecutionAdobeIoEnvelope`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionAdobeIoEnvelope`.
 #[derive(
     Debug,
     Clone,
@@ -4795,7 +5019,7 @@ pub struct WorkflowExecutionAdobeIoEnvelope {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WorkflowExecutionCloudEvent/allOf/1/properties/type`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionCloudEvent/allOf/1/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowExecutionCloudEventType {
     /// `com.adobe.campaign.workflow.execution`
@@ -4876,7 +5100,7 @@ impl ::schemars::JsonSchema for WorkflowExecutionCloudEventType {
 }
 /// A workflow execution change as a CloudEvent.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WorkflowExecutionCloudEvent`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionCloudEvent`.
 #[derive(
     Debug,
     Clone,
@@ -4904,7 +5128,7 @@ pub struct WorkflowExecutionCloudEvent {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub time: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
+    pub time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Media type of `data`; Adobe sends `application/json`.
     ///
     /// Example: `"application/json"`
@@ -4958,7 +5182,7 @@ pub struct WorkflowExecutionCloudEvent {
 }
 /// A workflow execution change in either delivery format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WorkflowExecutionPayload`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionPayload`.
 #[derive(
     Debug,
     Clone,
@@ -4975,7 +5199,7 @@ pub enum WorkflowExecutionPayload {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WorkflowExecutionHeaders/allOf/1/properties/x-adobe-event-code`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionHeaders/allOf/1/properties/x-adobe-event-code`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WorkflowExecutionHeadersXAdobeEventCode {
     /// `com.adobe.campaign.workflow.execution`
@@ -5056,23 +5280,32 @@ impl ::schemars::JsonSchema for WorkflowExecutionHeadersXAdobeEventCode {
 }
 /// Webhook request headers of a workflow execution change.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/WorkflowExecutionHeaders`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionHeaders`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     Eq,
+    Default,
     ::serde::Serialize,
     ::serde::Deserialize,
     ::schemars::JsonSchema,
 )]
 pub struct WorkflowExecutionHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(rename = "x-adobe-event-id")]
-    pub x_adobe_event_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_id: ::std::option::Option<::uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(rename = "x-adobe-delivery-id")]
-    pub x_adobe_delivery_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_delivery_id: ::std::option::Option<::uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(
         rename = "x-request-id",
@@ -5097,17 +5330,41 @@ pub struct WorkflowExecutionHeaders {
         WebhookDeliveryHeadersXAdobeRetryCount,
     >,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
-    #[serde(rename = "x-adobe-digital-signature-1")]
-    pub x_adobe_digital_signature_1: WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
     /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
-    #[serde(rename = "x-adobe-digital-signature-2")]
-    pub x_adobe_digital_signature_2: WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(rename = "x-adobe-public-key1-path")]
-    pub x_adobe_public_key1_path: WebhookDeliveryHeadersXAdobePublicKey1Path,
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey1Path,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(rename = "x-adobe-public-key2-path")]
-    pub x_adobe_public_key2_path: WebhookDeliveryHeadersXAdobePublicKey2Path,
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey2Path,
+    >,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
@@ -5136,8 +5393,14 @@ pub struct WorkflowExecutionHeaders {
     )]
     pub content_type: ::std::option::Option<::std::string::String>,
     /// Event code of this message (illustrative).
-    #[serde(rename = "x-adobe-event-code")]
-    pub x_adobe_event_code: WorkflowExecutionHeadersXAdobeEventCode,
+    #[serde(
+        rename = "x-adobe-event-code",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_code: ::std::option::Option<
+        WorkflowExecutionHeadersXAdobeEventCode,
+    >,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -5147,7 +5410,7 @@ pub struct WorkflowExecutionHeaders {
 }
 /// Numeric id of the Target activity.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody/properties/activityId`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody/properties/activityId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ActivityStateChangeBodyActivityId(u64);
@@ -5209,7 +5472,7 @@ impl ::schemars::JsonSchema for ActivityStateChangeBodyActivityId {
 ///
 /// Example: `"saved"`
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody/properties/previousState`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody/properties/previousState`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ActivityStateChangeBodyPreviousState(::std::string::String);
@@ -5277,7 +5540,7 @@ impl ::schemars::JsonSchema for ActivityStateChangeBodyPreviousState {
 ///
 /// Example: `"approved"`
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody/properties/newState`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody/properties/newState`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct ActivityStateChangeBodyNewState(::std::string::String);
@@ -5340,7 +5603,7 @@ impl ::schemars::JsonSchema for ActivityStateChangeBodyNewState {
 }
 /// A Target activity moved from one state to another. Illustrative: the catalogue entry's fields, not a body Adobe documents.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody`.
 #[derive(
     Debug,
     Clone,
@@ -5373,7 +5636,7 @@ pub struct ActivityStateChangeBody {
     pub new_state: ActivityStateChangeBodyNewState,
     /// When the state changed.
     #[serde(rename = "changedAt")]
-    pub changed_at: ::chrono::DateTime<::chrono::FixedOffset>,
+    pub changed_at: ::chrono::DateTime<::chrono::Utc>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -5383,7 +5646,7 @@ pub struct ActivityStateChangeBody {
 }
 /// An activity state change in the `adobe_io` format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ActivityStateChangeAdobeIoEnvelope`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeAdobeIoEnvelope`.
 #[derive(
     Debug,
     Clone,
@@ -5413,7 +5676,7 @@ pub struct ActivityStateChangeAdobeIoEnvelope {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ActivityStateChangeCloudEvent/allOf/1/properties/type`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeCloudEvent/allOf/1/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ActivityStateChangeCloudEventType {
     /// `com.adobe.target.activity.state_change`
@@ -5494,7 +5757,7 @@ impl ::schemars::JsonSchema for ActivityStateChangeCloudEventType {
 }
 /// An activity state change as a CloudEvent.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ActivityStateChangeCloudEvent`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeCloudEvent`.
 #[derive(
     Debug,
     Clone,
@@ -5522,7 +5785,7 @@ pub struct ActivityStateChangeCloudEvent {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub time: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
+    pub time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Media type of `data`; Adobe sends `application/json`.
     ///
     /// Example: `"application/json"`
@@ -5576,7 +5839,7 @@ pub struct ActivityStateChangeCloudEvent {
 }
 /// An activity state change in either delivery format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ActivityStateChangePayload`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangePayload`.
 #[derive(
     Debug,
     Clone,
@@ -5593,7 +5856,7 @@ pub enum ActivityStateChangePayload {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ActivityStateChangeHeaders/allOf/1/properties/x-adobe-event-code`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeHeaders/allOf/1/properties/x-adobe-event-code`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ActivityStateChangeHeadersXAdobeEventCode {
     /// `com.adobe.target.activity.state_change`
@@ -5674,23 +5937,32 @@ impl ::schemars::JsonSchema for ActivityStateChangeHeadersXAdobeEventCode {
 }
 /// Webhook request headers of an activity state change.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/ActivityStateChangeHeaders`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeHeaders`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     Eq,
+    Default,
     ::serde::Serialize,
     ::serde::Deserialize,
     ::schemars::JsonSchema,
 )]
 pub struct ActivityStateChangeHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(rename = "x-adobe-event-id")]
-    pub x_adobe_event_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_id: ::std::option::Option<::uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(rename = "x-adobe-delivery-id")]
-    pub x_adobe_delivery_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_delivery_id: ::std::option::Option<::uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(
         rename = "x-request-id",
@@ -5715,17 +5987,41 @@ pub struct ActivityStateChangeHeaders {
         WebhookDeliveryHeadersXAdobeRetryCount,
     >,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
-    #[serde(rename = "x-adobe-digital-signature-1")]
-    pub x_adobe_digital_signature_1: WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
     /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
-    #[serde(rename = "x-adobe-digital-signature-2")]
-    pub x_adobe_digital_signature_2: WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(rename = "x-adobe-public-key1-path")]
-    pub x_adobe_public_key1_path: WebhookDeliveryHeadersXAdobePublicKey1Path,
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey1Path,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(rename = "x-adobe-public-key2-path")]
-    pub x_adobe_public_key2_path: WebhookDeliveryHeadersXAdobePublicKey2Path,
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey2Path,
+    >,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
@@ -5754,8 +6050,14 @@ pub struct ActivityStateChangeHeaders {
     )]
     pub content_type: ::std::option::Option<::std::string::String>,
     /// Event code of this message (illustrative).
-    #[serde(rename = "x-adobe-event-code")]
-    pub x_adobe_event_code: ActivityStateChangeHeadersXAdobeEventCode,
+    #[serde(
+        rename = "x-adobe-event-code",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_code: ::std::option::Option<
+        ActivityStateChangeHeadersXAdobeEventCode,
+    >,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -5765,7 +6067,7 @@ pub struct ActivityStateChangeHeaders {
 }
 /// Id of the step (node) in the journey.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JourneyStepBody/properties/stepId`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepBody/properties/stepId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct JourneyStepBodyStepId(::std::string::String);
@@ -5826,7 +6128,7 @@ impl ::schemars::JsonSchema for JourneyStepBodyStepId {
 }
 /// Identity of the profile moving through the journey.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JourneyStepBody/properties/profileId`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepBody/properties/profileId`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
 #[serde(transparent)]
 pub struct JourneyStepBodyProfileId(::std::string::String);
@@ -5889,7 +6191,7 @@ impl ::schemars::JsonSchema for JourneyStepBodyProfileId {
 }
 /// What happened to the profile at this step.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JourneyStepBody/properties/stepStatus`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepBody/properties/stepStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JourneyStepBodyStepStatus {
     /// `entered`
@@ -5979,7 +6281,7 @@ impl ::schemars::JsonSchema for JourneyStepBodyStepStatus {
 }
 /// A profile reached a step of a journey, or finished it. Illustrative: the catalogue entry's fields, not a body Adobe documents.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JourneyStepBody`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepBody`.
 #[derive(
     Debug,
     Clone,
@@ -6011,7 +6313,7 @@ pub struct JourneyStepBody {
     pub step_status: JourneyStepBodyStepStatus,
     /// When it happened.
     #[serde(rename = "timestamp")]
-    pub timestamp: ::chrono::DateTime<::chrono::FixedOffset>,
+    pub timestamp: ::chrono::DateTime<::chrono::Utc>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
@@ -6021,7 +6323,7 @@ pub struct JourneyStepBody {
 }
 /// A journey step event in the `adobe_io` format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JourneyStepAdobeIoEnvelope`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepAdobeIoEnvelope`.
 #[derive(
     Debug,
     Clone,
@@ -6051,7 +6353,7 @@ pub struct JourneyStepAdobeIoEnvelope {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JourneyStepCloudEvent/allOf/1/properties/type`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepCloudEvent/allOf/1/properties/type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JourneyStepCloudEventType {
     /// `com.adobe.journey_optimizer.journey.step`
@@ -6128,7 +6430,7 @@ impl ::schemars::JsonSchema for JourneyStepCloudEventType {
 }
 /// A journey step event as a CloudEvent.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JourneyStepCloudEvent`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepCloudEvent`.
 #[derive(
     Debug,
     Clone,
@@ -6156,7 +6458,7 @@ pub struct JourneyStepCloudEvent {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub time: ::std::option::Option<::chrono::DateTime<::chrono::FixedOffset>>,
+    pub time: ::std::option::Option<::chrono::DateTime<::chrono::Utc>>,
     /// Media type of `data`; Adobe sends `application/json`.
     ///
     /// Example: `"application/json"`
@@ -6210,7 +6512,7 @@ pub struct JourneyStepCloudEvent {
 }
 /// A journey step event in either delivery format.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JourneyStepPayload`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepPayload`.
 #[derive(
     Debug,
     Clone,
@@ -6227,7 +6529,7 @@ pub enum JourneyStepPayload {
 }
 /// Event code of this message (illustrative).
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JourneyStepHeaders/allOf/1/properties/x-adobe-event-code`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepHeaders/allOf/1/properties/x-adobe-event-code`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JourneyStepHeadersXAdobeEventCode {
     /// `com.adobe.journey_optimizer.journey.step`
@@ -6308,23 +6610,32 @@ impl ::schemars::JsonSchema for JourneyStepHeadersXAdobeEventCode {
 }
 /// Webhook request headers of a journey step event.
 ///
-/// Generated from `/work/main/specs/adobe-io-events.yaml#/components/schemas/JourneyStepHeaders`.
+/// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepHeaders`.
 #[derive(
     Debug,
     Clone,
     PartialEq,
     Eq,
+    Default,
     ::serde::Serialize,
     ::serde::Deserialize,
     ::schemars::JsonSchema,
 )]
 pub struct JourneyStepHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(rename = "x-adobe-event-id")]
-    pub x_adobe_event_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_id: ::std::option::Option<::uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(rename = "x-adobe-delivery-id")]
-    pub x_adobe_delivery_id: ::uuid::Uuid,
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_delivery_id: ::std::option::Option<::uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(
         rename = "x-request-id",
@@ -6349,17 +6660,41 @@ pub struct JourneyStepHeaders {
         WebhookDeliveryHeadersXAdobeRetryCount,
     >,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
-    #[serde(rename = "x-adobe-digital-signature-1")]
-    pub x_adobe_digital_signature_1: WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
     /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
-    #[serde(rename = "x-adobe-digital-signature-2")]
-    pub x_adobe_digital_signature_2: WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(rename = "x-adobe-public-key1-path")]
-    pub x_adobe_public_key1_path: WebhookDeliveryHeadersXAdobePublicKey1Path,
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey1Path,
+    >,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(rename = "x-adobe-public-key2-path")]
-    pub x_adobe_public_key2_path: WebhookDeliveryHeadersXAdobePublicKey2Path,
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: ::std::option::Option<
+        WebhookDeliveryHeadersXAdobePublicKey2Path,
+    >,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
@@ -6388,8 +6723,12 @@ pub struct JourneyStepHeaders {
     )]
     pub content_type: ::std::option::Option<::std::string::String>,
     /// Event code of this message (illustrative).
-    #[serde(rename = "x-adobe-event-code")]
-    pub x_adobe_event_code: JourneyStepHeadersXAdobeEventCode,
+    #[serde(
+        rename = "x-adobe-event-code",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_adobe_event_code: ::std::option::Option<JourneyStepHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
