@@ -118,8 +118,24 @@ impl std::fmt::Display for Note {
 pub struct Output {
     pub files: BTreeMap<String, String>,
     pub notes: Vec<Note>,
-    /// The IR summary other tools use (README, scaffold).
+    /// `(method, operation key)` of each handler method.
     pub handler_methods: Vec<(String, String)>,
+    /// Each message's Rust names, for tools and tests that use the generated crate.
+    pub messages: Vec<MessageInfo>,
+}
+
+/// Where a message's types are in the generated crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageInfo {
+    /// The message's key in its channel.
+    pub key: String,
+    pub channel: String,
+    /// The message struct, in `messages`.
+    pub type_name: String,
+    /// The payload type as Rust source (paths into `types`), when the payload is typed JSON.
+    pub payload_type: Option<String>,
+    /// The headers type as Rust source, when the message has a headers schema.
+    pub headers_type: Option<String>,
 }
 
 /// An internal failure to render what was generated (a generator bug, reported, never a panic).
