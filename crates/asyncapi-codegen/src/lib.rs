@@ -228,10 +228,29 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
         .filter(|o| o.role == ir::Role::Receive)
         .map(|o| (o.method.clone(), o.key.clone()))
         .collect();
+    let messages = ir
+        .messages
+        .iter()
+        .map(|m| MessageInfo {
+            key: m.key.clone(),
+            channel: ir.channels[m.channel].key.clone(),
+            type_name: m.type_name.clone(),
+            payload_type: m
+                .payload
+                .as_ref()
+                .filter(|_| m.json)
+                .map(|t| emit_types::ty_tokens(t, &space.defs).to_string()),
+            headers_type: m
+                .headers
+                .as_ref()
+                .map(|t| emit_types::ty_tokens(t, &space.defs).to_string()),
+        })
+        .collect();
     Ok(Output {
         files,
         notes: space.notes,
         handler_methods,
+        messages,
     })
 }
 
