@@ -248,6 +248,119 @@ pub fn decode_json<T: DeserializeOwned>(value: &Value) -> Result<T, PayloadError
     })
 }
 
+/// A payload parsed once per incoming message: the JSON value, or why it is not JSON.
+pub type Parsed = Result<Value, String>;
+
+/// Parses a payload once, for [`select`] and the decoders below.
+pub fn parse_payload(payload: &[u8]) -> Parsed {
+    serde_json::from_slice(payload).map_err(|e| format!("not JSON: {e}"))
+}
+
+/// Decodes the payload of `message`.
+pub fn decode_payload<T: DeserializeOwned>(
+    message: &'static str,
+    parsed: &Parsed,
+) -> Result<T, DispatchError> {
+    match parsed {
+        Ok(value) => {
+            decode_json(value).map_err(|error| DispatchError::BadPayload { message, error })
+        }
+        Err(e) => Err(DispatchError::BadPayload {
+            message,
+            error: PayloadError {
+                path: ".".into(),
+                message: e.clone(),
+            },
+        }),
+    }
+}
+
+/// Whether the payload deserializes as `T` (the last selection rule).
+pub fn accepts<T: DeserializeOwned>(parsed: &Parsed) -> Result<(), PayloadError> {
+    match parsed {
+        Ok(value) => decode_json::<T>(value).map(|_| ()),
+        Err(e) => Err(PayloadError {
+            path: ".".into(),
+            message: e.clone(),
+        }),
+    }
+}
+
+/// Decodes the headers of `message` into their typed struct.
+pub fn decode_headers<T: DeserializeOwned>(
+    message: &'static str,
+    headers: &Headers,
+    declared: &[(&str, HeaderKind)],
+) -> Result<T, DispatchError> {
+    decode_json(&headers_to_json(headers, declared))
+        .map_err(|error| DispatchError::BadHeaders { message, error })
+}
+
+/// Decodes one address parameter, matched from the address, into its schema's type.
+pub fn decode_param<T: DeserializeOwned>(
+    channel: &'static str,
+    name: &'static str,
+    params: &[(String, String)],
+    kind: HeaderKind,
+) -> Result<T, DispatchError> {
+    let raw = params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    decode_json(&text_to_json(raw, kind)).map_err(|error| DispatchError::BadParameter {
+        channel,
+        name,
+        value: raw.to_owned(),
+        reason: error.message,
+    })
+}
+
+/// The context handed to a handler, with the correlation ID read from where the document
+/// says it is.
+pub fn context(
+    operation: &'static str,
+    channel: &'static str,
+    message: &'static str,
+    incoming: &Incoming<'_>,
+    correlation: Option<&str>,
+    parsed: &Parsed,
+) -> Context {
+    Context {
+        operation,
+        channel,
+        message,
+        address: incoming.address.map(str::to_owned),
+        headers: incoming.headers.clone(),
+        content_type: incoming.content_type.map(str::to_owned),
+        correlation_id: correlation
+            .and_then(|expr| crate::expr::extract(expr, incoming.headers, parsed.as_ref().ok())),
+    }
+}
+
+/// The address of a reply: from the request message (`location`, a runtime expression),
+/// else the reply channel's fixed address, else empty (logged).
+pub fn reply_address(
+    operation: &'static str,
+    location: Option<&str>,
+    fixed: Option<&str>,
+    incoming: &Incoming<'_>,
+    parsed: &Parsed,
+) -> String {
+    let from_message = location
+        .and_then(|expr| crate::expr::extract(expr, incoming.headers, parsed.as_ref().ok()));
+    match from_message.or_else(|| fixed.map(str::to_owned)) {
+        Some(a) => a,
+        None => {
+            tracing::warn!(
+                operation,
+                "no reply address: the request has none and the reply channel has no fixed address"
+            );
+            String::new()
+        }
+    }
+}
+
 /// How a header's text is read into its schema's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderKind {

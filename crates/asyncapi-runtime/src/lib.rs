@@ -10,6 +10,7 @@ pub mod dispatch;
 pub mod error;
 pub mod expr;
 pub mod headers;
+pub mod types;
 
 pub use address::AddressTemplate;
 pub use dispatch::{Candidate, Context, Dispatch, Dispatched, Incoming, Outgoing, Sink};
@@ -20,12 +21,17 @@ pub use headers::Headers;
 pub mod codegen {
     pub use crate::address::AddressTemplate;
     pub use crate::dispatch::{
-        Candidate, Context, Dispatch, Dispatched, HeaderKind, Incoming, Outgoing, Sink,
-        decode_json, headers_to_json, json_to_headers, select, text_to_json,
+        Candidate, Context, Dispatch, Dispatched, HeaderKind, Incoming, Outgoing, Parsed, Sink,
+        accepts, context, decode_headers, decode_json, decode_param, decode_payload,
+        headers_to_json, json_to_headers, parse_payload, reply_address, select, text_to_json,
     };
     pub use crate::error::{DispatchError, HandlerError, PayloadError, SendError};
     pub use crate::expr::extract as extract_expression;
     pub use crate::headers::Headers;
+    pub use crate::types::check;
+    pub use regress;
+    pub use schemars;
+    pub use serde;
     pub use serde_json;
     pub use tracing;
 }

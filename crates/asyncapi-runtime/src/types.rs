@@ -1,0 +1,346 @@
+//! Boilerplate of generated types, written once: string enums (open or strict) and
+//! constrained newtypes. Generated code invokes these macros with its own names, docs and
+//! values; what they expand to is ordinary Rust a user can read with `cargo expand`.
+
+/// Checks of constrained newtypes; each returns the message of the first broken rule.
+pub mod check {
+    /// `minLength`/`maxLength`, counted in characters as JSON Schema does.
+    pub fn length(value: &str, min: Option<u64>, max: Option<u64>) -> Result<(), String> {
+        let n = value.chars().count() as u64;
+        if let Some(min) = min {
+            if n < min {
+                return Err(format!("must be at least {min} characters long, is {n}"));
+            }
+        }
+        if let Some(max) = max {
+            if n > max {
+                return Err(format!("must be at most {max} characters long, is {n}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `pattern` (ECMA-262 semantics, unanchored as JSON Schema says).
+    pub fn pattern(value: &str, regex: &regress::Regex, source: &str) -> Result<(), String> {
+        match regex.find(value) {
+            Some(_) => Ok(()),
+            None => Err(format!("must match the pattern `{source}`")),
+        }
+    }
+
+    /// Numeric bounds. Integers are compared exactly when they fit in an `f64` mantissa.
+    pub fn range(
+        value: f64,
+        minimum: Option<f64>,
+        maximum: Option<f64>,
+        exclusive_minimum: Option<f64>,
+        exclusive_maximum: Option<f64>,
+        multiple_of: Option<f64>,
+    ) -> Result<(), String> {
+        if value.is_nan() {
+            return Err("must be a number".to_owned());
+        }
+        if let Some(m) = minimum.filter(|m| value < *m) {
+            return Err(format!("must be at least {m}, is {value}"));
+        }
+        if let Some(m) = maximum.filter(|m| value > *m) {
+            return Err(format!("must be at most {m}, is {value}"));
+        }
+        if let Some(m) = exclusive_minimum.filter(|m| value <= *m) {
+            return Err(format!("must be more than {m}, is {value}"));
+        }
+        if let Some(m) = exclusive_maximum.filter(|m| value >= *m) {
+            return Err(format!("must be less than {m}, is {value}"));
+        }
+        if let Some(m) = multiple_of {
+            let ratio = value / m;
+            if (ratio - ratio.round()).abs() > 1e-9 {
+                return Err(format!("must be a multiple of {m}, is {value}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A string enum with `Display`, `FromStr`, serde and schemars impls. `(open)` enums keep
+/// values the document does not list in an `Unknown(String)` variant; `(strict)` enums
+/// reject them.
+#[macro_export]
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident (open) {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// A value this version of the API description does not list, kept as it arrived.
+            Unknown(::std::string::String),
+        }
+
+        impl $name {
+            /// The values the API description lists.
+            pub const KNOWN: &'static [&'static str] = &[$($wire),*];
+
+            /// The value as it is on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(match value {
+                    $( $wire => Self::$variant, )*
+                    other => Self::Unknown(other.to_owned()),
+                })
+            }
+        }
+
+        impl<'de> $crate::codegen::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::codegen::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::string::String as $crate::codegen::serde::Deserialize>::deserialize(deserializer)?;
+                Ok(match value.as_str() {
+                    $( $wire => Self::$variant, )*
+                    _ => Self::Unknown(value),
+                })
+            }
+        }
+
+        impl $crate::codegen::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut $crate::codegen::schemars::SchemaGenerator) -> $crate::codegen::schemars::Schema {
+                $crate::codegen::schemars::json_schema!({
+                    "anyOf": [{"type": "string", "enum": [$($wire),*]}, {"type": "string"}],
+                    "description": "Known values are listed; other values are accepted and kept."
+                })
+            }
+        }
+
+        $crate::string_enum!(@common $name);
+    };
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident (strict) {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )*
+        }
+
+        impl $name {
+            /// The values the API description lists.
+            pub const KNOWN: &'static [&'static str] = &[$($wire),*];
+
+            /// The value as it is on the wire.
+            pub fn as_str(&self) -> &str {
+                match *self {
+                    $( Self::$variant => $wire, )*
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::string::String;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                match value {
+                    $( $wire => Ok(Self::$variant), )*
+                    other => Err(::std::format!("unknown {} value `{}`", stringify!($name), other)),
+                }
+            }
+        }
+
+        impl<'de> $crate::codegen::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::codegen::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::string::String as $crate::codegen::serde::Deserialize>::deserialize(deserializer)?;
+                match value.as_str() {
+                    $( $wire => Ok(Self::$variant), )*
+                    other => Err(<D::Error as $crate::codegen::serde::de::Error>::unknown_variant(other, Self::KNOWN)),
+                }
+            }
+        }
+
+        impl $crate::codegen::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut $crate::codegen::schemars::SchemaGenerator) -> $crate::codegen::schemars::Schema {
+                $crate::codegen::schemars::json_schema!({"type": "string", "enum": [$($wire),*]})
+            }
+        }
+
+        $crate::string_enum!(@common $name);
+    };
+    (@common $name:ident) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl $crate::codegen::serde::Serialize for $name {
+            fn serialize<S: $crate::codegen::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// A newtype that checks its value on construction and on deserialization. `check(value)`
+/// is a block returning `Result<(), String>`; `schema` is the JSON Schema of the value.
+#[macro_export]
+macro_rules! constrained {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident($inner:ty);
+        check($value:ident) $check:block
+        schema $schema:tt
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        $vis struct $name($inner);
+
+        impl $crate::codegen::serde::Serialize for $name {
+            fn serialize<S: $crate::codegen::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                <$inner as $crate::codegen::serde::Serialize>::serialize(&self.0, serializer)
+            }
+        }
+
+        impl $name {
+            /// Checks the value against the schema's constraints.
+            pub fn new(value: $inner) -> ::std::result::Result<Self, ::std::string::String> {
+                let $value = &value;
+                let check = || -> ::std::result::Result<(), ::std::string::String> { $check };
+                let checked = check();
+                checked.map_err(|e| ::std::format!("invalid {}: {}", stringify!($name), e))?;
+                Ok(Self(value))
+            }
+
+            pub fn get(&self) -> &$inner {
+                &self.0
+            }
+
+            pub fn into_inner(self) -> $inner {
+                self.0
+            }
+        }
+
+        impl ::std::ops::Deref for $name {
+            type Target = $inner;
+            fn deref(&self) -> &$inner {
+                &self.0
+            }
+        }
+
+        impl ::std::convert::TryFrom<$inner> for $name {
+            type Error = ::std::string::String;
+            fn try_from(value: $inner) -> ::std::result::Result<Self, Self::Error> {
+                Self::new(value)
+            }
+        }
+
+        impl<'de> $crate::codegen::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::codegen::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <$inner as $crate::codegen::serde::Deserialize>::deserialize(deserializer)?;
+                Self::new(value).map_err(<D::Error as $crate::codegen::serde::de::Error>::custom)
+            }
+        }
+
+        impl $crate::codegen::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut $crate::codegen::schemars::SchemaGenerator) -> $crate::codegen::schemars::Schema {
+                $crate::codegen::schemars::json_schema!($schema)
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+#[allow(dead_code)]
+mod tests {
+    use std::str::FromStr;
+
+    crate::string_enum! {
+        /// Lights.
+        pub enum Light (open) {
+            /// `on`
+            On = "on",
+            Off = "off",
+        }
+    }
+
+    crate::string_enum! {
+        pub enum Mode (strict) { Auto = "auto", Manual = "manual" }
+    }
+
+    crate::constrained! {
+        /// A short code.
+        pub struct Code(String);
+        check(value) {
+            static PATTERN: std::sync::LazyLock<regress::Regex> =
+                std::sync::LazyLock::new(|| regress::Regex::new("^[A-Z]+$").expect("valid"));
+            crate::types::check::length(value, Some(2), Some(4))?;
+            crate::types::check::pattern(value, &PATTERN, "^[A-Z]+$")
+        }
+        schema { "type": "string", "minLength": 2, "maxLength": 4, "pattern": "^[A-Z]+$" }
+    }
+
+    crate::constrained! {
+        pub struct Percent(u8);
+        check(value) { crate::types::check::range(f64::from(*value), None, Some(100.0), None, None, None) }
+        schema { "type": "integer", "maximum": 100 }
+    }
+
+    #[test]
+    fn open_enum_keeps_unknown_values() {
+        let l: Light = serde_json::from_str("\"dim\"").unwrap();
+        assert_eq!(l, Light::Unknown("dim".into()));
+        assert_eq!(serde_json::to_string(&l).unwrap(), "\"dim\"");
+        assert_eq!(Light::from_str("on").unwrap(), Light::On);
+        assert_eq!(Light::KNOWN, ["on", "off"]);
+        let schema = serde_json::to_value(schemars::schema_for!(Light)).unwrap();
+        assert_eq!(schema["anyOf"][0]["enum"], serde_json::json!(["on", "off"]));
+    }
+
+    #[test]
+    fn strict_enum_rejects_unknown_values() {
+        assert!(serde_json::from_str::<Mode>("\"turbo\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<Mode>("\"auto\"").unwrap(),
+            Mode::Auto
+        );
+        assert_eq!(Mode::Manual.to_string(), "manual");
+        assert!("x".parse::<Mode>().is_err());
+    }
+
+    #[test]
+    fn constrained_values_are_checked() {
+        assert_eq!(Code::new("AB".into()).unwrap().get(), "AB");
+        assert_eq!(
+            Code::new("A".into()).unwrap_err(),
+            "invalid Code: must be at least 2 characters long, is 1"
+        );
+        assert!(Code::new("ab".into()).unwrap_err().contains("pattern"));
+        assert!(serde_json::from_str::<Code>("\"ABCDE\"").is_err());
+        assert_eq!(
+            serde_json::to_string(&Code::new("XYZ".into()).unwrap()).unwrap(),
+            "\"XYZ\""
+        );
+        assert!(serde_json::from_str::<Percent>("101").is_err());
+        assert_eq!(*serde_json::from_str::<Percent>("100").unwrap(), 100);
+    }
+}
