@@ -192,7 +192,7 @@ impl MemoryDedupStore {
             }
         }
         // Released ids leave stale records behind: compact once they dominate.
-        if inner.order.len() > 2 * self.capacity + 16 {
+        if inner.order.len() > self.capacity.saturating_mul(2).saturating_add(16) {
             let Inner { entries, order, .. } = &mut *inner;
             order.retain(|(seq, id)| entries.get(id).is_some_and(|e| e.seq == *seq));
         }
@@ -268,7 +268,8 @@ mod tests {
 
     #[tokio::test]
     async fn ttl_and_lease_expire() {
-        let s = MemoryDedupStore::new(10, Duration::from_millis(30)).with_lease(Duration::from_millis(30));
+        let s = MemoryDedupStore::new(10, Duration::from_millis(30))
+            .with_lease(Duration::from_millis(30));
         assert_eq!(s.claim("a").await.unwrap(), Claim::Claimed);
         tokio::time::sleep(Duration::from_millis(40)).await;
         assert_eq!(s.claim("a").await.unwrap(), Claim::Claimed, "lease expired");

@@ -200,7 +200,8 @@ pub(crate) fn parse_value(
             let event_code = info
                 .event_code
                 .or_else(|| non_empty(request_headers.get(HEADER_EVENT_CODE)));
-            let headers = event_headers(request_headers, event_id.as_deref(), event_code.as_deref());
+            let headers =
+                event_headers(request_headers, event_id.as_deref(), event_code.as_deref());
             Ok(Delivery {
                 batch: false,
                 events: vec![Event {
@@ -355,15 +356,28 @@ mod tests {
     #[test]
     fn adobe_io_code_comes_from_the_pipeline_header() {
         let body = json!({"event_id": "e", "event": {"header": {"_adobeio": {"eventCode": "platform_event"}}}});
-        let d = parse_body(body.to_string().as_bytes(), &request_headers(), &Limits::default()).unwrap();
+        let d = parse_body(
+            body.to_string().as_bytes(),
+            &request_headers(),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(d.events[0].event_code.as_deref(), Some("platform_event"));
-        assert_eq!(d.events[0].headers.get("x-adobe-event-code"), Some("platform_event"));
+        assert_eq!(
+            d.events[0].headers.get("x-adobe-event-code"),
+            Some("platform_event")
+        );
     }
 
     #[test]
     fn single_event_without_id_uses_the_header() {
         let body = json!({"event": {}});
-        let d = parse_body(body.to_string().as_bytes(), &request_headers(), &Limits::default()).unwrap();
+        let d = parse_body(
+            body.to_string().as_bytes(),
+            &request_headers(),
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(d.events[0].event_id.as_deref(), Some("hdr-id"));
     }
 
@@ -382,7 +396,10 @@ mod tests {
         assert_eq!(info.event_id.as_deref(), Some("ce-id"));
         assert_eq!(info.recipient_client_id.as_deref(), Some("old"));
         let ce = json!({"specversion": "1.0", "event_id": "dep", "eventid": ""});
-        assert_eq!(EventInfo::of(ce.as_object().unwrap()).event_id.as_deref(), Some("dep"));
+        assert_eq!(
+            EventInfo::of(ce.as_object().unwrap()).event_id.as_deref(),
+            Some("dep")
+        );
     }
 
     #[test]
@@ -391,11 +408,19 @@ mod tests {
             {"specversion": "1.0", "type": "code.a", "eventid": "a", "recipientclientid": "me", "data": {"n": 1}},
             {"event_id": "b", "event": {"x": true}, "recipient_client_id": "me"},
         ]);
-        let d = parse_body(body.to_string().as_bytes(), &request_headers(), &Limits::default()).unwrap();
+        let d = parse_body(
+            body.to_string().as_bytes(),
+            &request_headers(),
+            &Limits::default(),
+        )
+        .unwrap();
         assert!(d.batch);
         assert_eq!(d.events.len(), 2);
         assert_eq!(d.events[0].headers.get("x-adobe-event-id"), Some("a"));
-        assert_eq!(d.events[0].headers.get("x-adobe-event-code"), Some("code.a"));
+        assert_eq!(
+            d.events[0].headers.get("x-adobe-event-code"),
+            Some("code.a")
+        );
         assert_eq!(d.events[1].headers.get("x-adobe-event-id"), Some("b"));
         // The request's code must not label an element whose code is unknown.
         assert_eq!(d.events[1].headers.get("x-adobe-event-code"), None);
@@ -425,15 +450,34 @@ mod tests {
             parse_body(&[b' '; 101], &h, &limits),
             Err(EnvelopeError::TooLarge { .. })
         ));
-        assert!(matches!(parse_body(b"[]", &h, &limits), Err(EnvelopeError::EmptyBatch)));
+        assert!(matches!(
+            parse_body(b"[]", &h, &limits),
+            Err(EnvelopeError::EmptyBatch)
+        ));
         assert!(matches!(
             parse_body(b"[{}, 3]", &h, &limits),
             Err(EnvelopeError::NotAnObject { index: Some(1) })
         ));
-        assert!(matches!(parse_body(b"\"x\"", &h, &limits), Err(EnvelopeError::NotAnObject { index: None })));
-        assert!(matches!(parse_body(b"{", &h, &limits), Err(EnvelopeError::Json(_))));
+        assert!(matches!(
+            parse_body(b"\"x\"", &h, &limits),
+            Err(EnvelopeError::NotAnObject { index: None })
+        ));
+        assert!(matches!(
+            parse_body(b"{", &h, &limits),
+            Err(EnvelopeError::Json(_))
+        ));
         let deep = "[".repeat(10_000);
-        assert!(parse_body(deep.as_bytes(), &h, &Limits { max_events: 2, max_bytes: 20_000 }).is_err());
+        assert!(
+            parse_body(
+                deep.as_bytes(),
+                &h,
+                &Limits {
+                    max_events: 2,
+                    max_bytes: 20_000
+                }
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -443,7 +487,10 @@ mod tests {
         assert_eq!(e.format, Format::Unwrapped);
         assert_eq!(e.event_id, None);
         assert_eq!(e.event_code.as_deref(), Some("c"));
-        assert_eq!(e.headers.iter().collect::<Vec<_>>(), [("x-adobe-event-code", "c")]);
+        assert_eq!(
+            e.headers.iter().collect::<Vec<_>>(),
+            [("x-adobe-event-code", "c")]
+        );
         let ev = json!({"specversion": "1.0", "type": "t", "id": "i"});
         let e = parse_journal_event(&ev).unwrap();
         assert_eq!(e.event_id.as_deref(), Some("i"));

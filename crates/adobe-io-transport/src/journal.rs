@@ -102,7 +102,9 @@ impl MemoryPositionStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -161,9 +163,12 @@ fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "position path has no file name"))?;
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "position path has no file name",
+        )
+    })?;
     let tmp = dir.join(format!(
         ".{}.{}.{}.tmp",
         name.to_string_lossy(),
@@ -693,7 +698,8 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
     /// The `next` link of an answer, resolved against the request URL; ignored (with a
     /// warning) when it points to another origin.
     fn next_link(&self, headers: &HeaderMap, request: &Url) -> Option<Url> {
-        let target = next_link_target(headers.get_all(LINK).iter().filter_map(|v| v.to_str().ok()))?;
+        let target =
+            next_link_target(headers.get_all(LINK).iter().filter_map(|v| v.to_str().ok()))?;
         match request.join(&target) {
             Ok(url) if url.origin() == self.base.origin() => Some(url),
             Ok(url) => {
@@ -707,7 +713,9 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
         }
     }
 
-    async fn handle(&self, event: &Value) -> Step {
+    /// Handles one journal entry. Events without an id of their own are deduplicated on
+    /// their journal position, which is unique in the journal.
+    async fn handle(&self, event: &Value, position: &str) -> Step {
         let event = match envelope::parse_journal_event(event) {
             Ok(e) => e,
             Err(e) => return Step::Invalid(e.to_string()),
@@ -720,7 +728,7 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
         let work = process(
             &*self.dispatcher,
             &self.config.dedup,
-            event.event_id.as_deref(),
+            Some(event.event_id.as_deref().unwrap_or(position)),
             &event,
             Some("application/json"),
         );
@@ -800,13 +808,27 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
         }
     }
 
+    /// Commits `done` (the last event handled on the page requested from `url`) and returns
+    /// where to resume: right after it, or the same request again when nothing on the page
+    /// was handled (so that a page reached by `seek` is read again, not the oldest events).
+    async fn resume_url(&mut self, url: &Url, done: Option<&str>) -> Result<Url, JournalError> {
+        match done {
+            Some(p) => {
+                self.commit(p).await?;
+                Ok(self.since_url(Some(p)))
+            }
+            None => Ok(url.clone()),
+        }
+    }
+
     async fn handle_page(
         &mut self,
         url: &Url,
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Polled, JournalError> {
-        let page: Page = serde_json::from_slice(body).map_err(|e| JournalError::Page(e.to_string()))?;
+        let page: Page =
+            serde_json::from_slice(body).map_err(|e| JournalError::Page(e.to_string()))?;
         let next = self.next_link(headers, url);
         let (mut handled, mut duplicates, mut skipped) = (0, 0, 0);
         let mut done: Option<&str> = None;
@@ -816,7 +838,7 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
                 interrupted = true;
                 break;
             }
-            let failure = match self.handle(&entry.event).await {
+            let failure = match self.handle(&entry.event, &entry.position).await {
                 Step::Done(Outcome::Handled) => {
                     handled += 1;
                     None
@@ -835,10 +857,7 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
                     skipped += 1;
                 } else {
                     // Keep what was done, then resume right after it.
-                    if let Some(p) = done {
-                        self.commit(p).await?;
-                    }
-                    self.next = Some(self.since_url(self.committed.as_deref()));
+                    self.next = Some(self.resume_url(url, done).await?);
                     let position = entry.position.clone();
                     return Err(if retryable {
                         JournalError::Retry { position, reason }
@@ -849,20 +868,21 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
             }
             done = Some(&entry.position);
         }
-        if let Some(p) = done {
-            self.commit(p).await?;
-        }
         if interrupted {
-            self.next = Some(self.since_url(self.committed.as_deref()));
+            self.next = Some(self.resume_url(url, done).await?);
         } else if let Some(next) = next {
+            if let Some(p) = done {
+                self.commit(p).await?;
+            }
             if page.events.is_empty() {
                 if let Some(since) = since_of(&next) {
                     self.commit(&since).await?;
                 }
             }
             self.next = Some(next);
-        } else if done.is_some() {
-            self.next = Some(self.since_url(self.committed.as_deref()));
+        } else if let Some(p) = done {
+            self.commit(p).await?;
+            self.next = Some(self.since_url(Some(p)));
         } else {
             self.next = Some(url.clone());
         }
@@ -986,7 +1006,10 @@ mod tests {
     #[test]
     fn link_headers() {
         let v = [r#"</a?since=1>; rel="next", </a/validate?since=1>; rel="validate""#];
-        assert_eq!(next_link_target(v.into_iter()).as_deref(), Some("/a?since=1"));
+        assert_eq!(
+            next_link_target(v.into_iter()).as_deref(),
+            Some("/a?since=1")
+        );
         let v = [r#"</v>; rel="validate""#, r#"</n>;rel=next"#];
         assert_eq!(next_link_target(v.into_iter()).as_deref(), Some("/n"));
         let v = [r#"</x>; rel="prev next""#];

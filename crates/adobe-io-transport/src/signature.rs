@@ -90,13 +90,17 @@ pub fn validate_key_path(path: &str) -> Result<(), KeyPathError> {
 pub(crate) fn parse_key_host(key_host: &str) -> Result<(Url, String), String> {
     let url = Url::parse(key_host).map_err(|e| format!("key host `{key_host}`: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("key host `{key_host}`: scheme must be https (or http)"));
+        return Err(format!(
+            "key host `{key_host}`: scheme must be https (or http)"
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("key host `{key_host}` has no host"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!("key host `{key_host}` must not contain credentials"));
+        return Err(format!(
+            "key host `{key_host}` must not contain credentials"
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() || url.path() != "/" {
         return Err(format!(
@@ -378,7 +382,10 @@ mod tests {
     #[test]
     fn key_paths() {
         assert!(validate_key_path("/prod/keys/pub-key-3fVj0Lv0QB.pem").is_ok());
-        assert!(validate_key_path("/prod/keys/pub-key-0a1ff49f-099d-4d2f-8d41-a49957e551a1.pem").is_ok());
+        assert!(
+            validate_key_path("/prod/keys/pub-key-0a1ff49f-099d-4d2f-8d41-a49957e551a1.pem")
+                .is_ok()
+        );
         for bad in [
             "",
             "prod/keys/x.pem",
@@ -406,7 +413,10 @@ mod tests {
 
     #[test]
     fn key_hosts() {
-        assert_eq!(parse_key_host(DEFAULT_KEY_HOST).unwrap().1, DEFAULT_KEY_HOST);
+        assert_eq!(
+            parse_key_host(DEFAULT_KEY_HOST).unwrap().1,
+            DEFAULT_KEY_HOST
+        );
         assert_eq!(
             parse_key_host("http://127.0.0.1:8080/").unwrap().1,
             "http://127.0.0.1:8080"
@@ -438,15 +448,25 @@ mod tests {
             f.key_url("/prod/keys/pub-key-a.pem").unwrap().as_str(),
             "https://static.adobeioevents.com/prod/keys/pub-key-a.pem"
         );
-        assert!(matches!(f.key_url("//evil.example/x.pem"), Err(KeyError::BadPath(_))));
-        assert!(matches!(f.key_url(".evil.example/x.pem"), Err(KeyError::BadPath(_))));
+        assert!(matches!(
+            f.key_url("//evil.example/x.pem"),
+            Err(KeyError::BadPath(_))
+        ));
+        assert!(matches!(
+            f.key_url(".evil.example/x.pem"),
+            Err(KeyError::BadPath(_))
+        ));
     }
 
     #[test]
     fn hmac() {
         // HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog")
         let sig = "97yD9DBThCSxMpjmqm+xQ+9NWaFJRhdZl0edvC0aPNg=";
-        assert!(verify_hmac_sha256(b"key", b"The quick brown fox jumps over the lazy dog", sig));
+        assert!(verify_hmac_sha256(
+            b"key",
+            b"The quick brown fox jumps over the lazy dog",
+            sig
+        ));
         assert!(!verify_hmac_sha256(b"key", b"The quick brown fox", sig));
         assert!(!verify_hmac_sha256(b"key", b"x", "not base64!"));
     }

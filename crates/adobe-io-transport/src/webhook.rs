@@ -243,7 +243,9 @@ pub fn router<D: Dispatch + 'static>(dispatcher: Arc<D>, config: WebhookConfig) 
         Err(_) => DEFAULT_PATH.to_owned(),
     };
     if config.verification == Verification::Disabled {
-        tracing::warn!("webhook signature verification is DISABLED: use this for local development only");
+        tracing::warn!(
+            "webhook signature verification is DISABLED: use this for local development only"
+        );
     }
     let fetcher = KeyFetcher::new(
         &config.key_host,
@@ -269,7 +271,9 @@ pub fn router<D: Dispatch + 'static>(dispatcher: Arc<D>, config: WebhookConfig) 
             max_events: config.max_batch_events.max(1),
             max_bytes: config.max_body_bytes,
         },
-        in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+        in_flight: Arc::new(Semaphore::new(
+            config.max_in_flight.clamp(1, Semaphore::MAX_PERMITS),
+        )),
         on_unhandled,
     };
     let state = AppState {
@@ -319,14 +323,15 @@ async fn challenge(headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
             .map(|(_, v)| v.into_owned())
     });
     let Some(value) = value else {
-        return reply(StatusCode::BAD_REQUEST, "missing `challenge` query parameter");
+        return reply(
+            StatusCode::BAD_REQUEST,
+            "missing `challenge` query parameter",
+        );
     };
     if value.len() > MAX_CHALLENGE_LEN {
         return reply(StatusCode::BAD_REQUEST, "challenge too long");
     }
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok());
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     tracing::info!("answering an Adobe I/O Events registration challenge");
     let nosniff = (
         header::X_CONTENT_TYPE_OPTIONS,
@@ -387,11 +392,17 @@ pub(crate) fn prefers_text(accept: Option<&str>) -> bool {
             let q = parts
                 .filter_map(|p| {
                     let (k, v) = p.split_once('=')?;
-                    k.trim().eq_ignore_ascii_case("q").then(|| v.trim().parse::<f32>().ok())?
+                    k.trim()
+                        .eq_ignore_ascii_case("q")
+                        .then(|| v.trim().parse::<f32>().ok())?
                 })
                 .next()
                 .unwrap_or(1.0);
-            let q = if q.is_finite() { q.clamp(0.0, 1.0) } else { 0.0 };
+            let q = if q.is_finite() {
+                q.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
             if best.is_none_or(|(b, _)| specificity > b) {
                 best = Some((specificity, q));
             }
@@ -439,7 +450,11 @@ fn validation_url(map: &Map<String, Value>) -> Option<&str> {
     map.get("validationUrl").and_then(Value::as_str)
 }
 
-async fn check_signatures(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+async fn check_signatures(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), Response> {
     if shared.verification == Verification::Disabled {
         tracing::warn!("signature verification is disabled: accepting an unverified request");
         return Ok(());
@@ -465,7 +480,10 @@ async fn check_signatures(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> 
         Verdict::Valid => Ok(()),
         Verdict::Invalid(why) => {
             tracing::warn!(reason = %why, "refusing a delivery whose signature does not verify");
-            Err(reply(StatusCode::UNAUTHORIZED, "invalid or missing signature"))
+            Err(reply(
+                StatusCode::UNAUTHORIZED,
+                "invalid or missing signature",
+            ))
         }
         Verdict::Unavailable(why) => {
             tracing::warn!(reason = %why, "cannot verify a delivery now: public key unavailable");
@@ -477,7 +495,12 @@ async fn check_signatures(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> 
     }
 }
 
-async fn handle_validation(shared: &Shared, headers: &HeaderMap, body: &[u8], url: &str) -> Response {
+async fn handle_validation(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+    url: &str,
+) -> Response {
     let signed = [
         signature::HEADER_SIGNATURE_1,
         signature::HEADER_SIGNATURE_2,
@@ -516,7 +539,10 @@ async fn handle_delivery<D: Dispatch + 'static>(
     let shared = &*state.shared;
     let Ok(_permit) = shared.in_flight.clone().try_acquire_owned() else {
         tracing::warn!("too many deliveries in progress: answering 429");
-        return reply(StatusCode::TOO_MANY_REQUESTS, "too many deliveries in progress");
+        return reply(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many deliveries in progress",
+        );
     };
     let parsed: Result<Value, serde_json::Error> = serde_json::from_slice(&body);
     if let Ok(Value::Object(map)) = &parsed {
@@ -531,7 +557,10 @@ async fn handle_delivery<D: Dispatch + 'static>(
         Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "refusing a delivery that is not JSON");
-            return reply(StatusCode::BAD_REQUEST, format!("body is not valid JSON: {e}"));
+            return reply(
+                StatusCode::BAD_REQUEST,
+                format!("body is not valid JSON: {e}"),
+            );
         }
     };
     let request_headers = to_headers(&headers);
@@ -610,7 +639,11 @@ fn summarize(outcomes: &[Outcome], on_unhandled: OnUnhandled) -> Response {
         return match on_unhandled {
             OnUnhandled::Reject(status) => reply(
                 status,
-                format!("{} event(s) cannot be handled: {}", rejected.len(), rejected.join("; ")),
+                format!(
+                    "{} event(s) cannot be handled: {}",
+                    rejected.len(),
+                    rejected.join("; ")
+                ),
             ),
             OnUnhandled::Acknowledge => {
                 tracing::warn!(
@@ -619,7 +652,10 @@ fn summarize(outcomes: &[Outcome], on_unhandled: OnUnhandled) -> Response {
                 );
                 reply(
                     StatusCode::OK,
-                    format!("handled {handled}, duplicates {duplicates}, dropped {}", rejected.len()),
+                    format!(
+                        "handled {handled}, duplicates {duplicates}, dropped {}",
+                        rejected.len()
+                    ),
                 )
             }
         };
@@ -648,6 +684,40 @@ mod tests {
         assert!(!prefers_text(Some("image/png")));
         assert!(!prefers_text(Some("text/plain;q=NaN")));
         assert!(!prefers_text(Some(";;,/,text")));
+    }
+
+    struct Nothing;
+
+    impl Dispatch for Nothing {
+        async fn dispatch<'a>(
+            &'a self,
+            _incoming: asyncapi_runtime::Incoming<'a>,
+        ) -> Result<asyncapi_runtime::Dispatched, asyncapi_runtime::DispatchError> {
+            Err(asyncapi_runtime::DispatchError::UnknownChannel {
+                address: String::new(),
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn invalid_or_extreme_settings_do_not_panic() {
+        let mut c = WebhookConfig::new("");
+        c.path = "/{broken".into();
+        c.key_host = "not a url".into();
+        c.max_in_flight = usize::MAX;
+        c.max_batch_events = 0;
+        c.max_body_bytes = usize::MAX;
+        c.handler_timeout = Duration::MAX;
+        c.request_timeout = Duration::MAX;
+        c.key_cache_ttl = Duration::MAX;
+        c.on_unhandled = OnUnhandled::Reject(StatusCode::OK);
+        assert!(c.validate().is_err());
+        let _router = router(Arc::new(Nothing), c);
+        let store = MemoryDedupStore::new(usize::MAX, Duration::MAX);
+        assert_eq!(
+            store.claim("a").await.unwrap(),
+            crate::dedup::Claim::Claimed
+        );
     }
 
     #[test]

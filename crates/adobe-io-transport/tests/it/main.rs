@@ -1,0 +1,5 @@
+//! Integration tests: a fake Adobe (key server, journal) on 127.0.0.1.
+
+mod common;
+mod journal;
+mod webhook;
