@@ -1,9 +1,10 @@
 //! The AsyncAPI document model and loader.
 //!
-//! [`load`] reads a document (YAML or JSON, chosen by content), every file its `$ref`s reach,
-//! applies traits, and returns a typed model of its version ([`Spec`]) and a
-//! version-independent view ([`view::Api`]) that the generator lowers from. Every problem found
-//! is a [`Diagnostic`] with file, line, column and JSON pointer; a load reports all of them.
+//! [`load`] reads a document (JSON when it starts with `{` or `[`, YAML otherwise; see
+//! [`source::parse_hinted`]) and every file its `$ref`s reach, applies traits, and returns a
+//! typed model of its version ([`Spec`]) and a version-independent view ([`view::Api`]) that
+//! the generator lowers from. Every problem found is a [`Diagnostic`] with file, line, column
+//! and JSON pointer; a load reports all of them.
 //!
 //! Schemas are not copied into the model: a [`Schema`] points at a location in the
 //! [`Store`], so that recursive schemas load and a schema used twice stays one schema.
@@ -185,8 +186,9 @@ fn load_store(mut store: Store) -> Result<Document, LoadError> {
                     "not-asyncapi"
                 },
                 message,
-                at: Loc::new(store.root_id(), pointer),
+                at: read::Place::Node(Loc::new(store.root_id(), pointer)),
                 help: None,
+                written: None,
             };
             return Err(LoadError {
                 diagnostics: finish_diags(&store, vec![raw]),
@@ -230,31 +232,52 @@ fn load_store(mut store: Store) -> Result<Document, LoadError> {
 fn finish_diags(store: &Store, raw: Vec<read::RawDiag>) -> Diagnostics {
     let mut wanted: BTreeMap<FileId, BTreeSet<String>> = BTreeMap::new();
     for d in &raw {
-        wanted
-            .entry(d.at.file)
-            .or_default()
-            .insert(d.at.pointer.clone());
+        if let read::Place::Node(at) = &d.at {
+            wanted
+                .entry(at.file)
+                .or_default()
+                .insert(at.pointer.clone());
+        }
     }
-    let mut positions: BTreeMap<FileId, BTreeMap<String, (usize, usize)>> = BTreeMap::new();
+    let mut nodes: BTreeMap<FileId, BTreeMap<String, source::Located>> = BTreeMap::new();
     for (file, pointers) in &wanted {
-        positions.insert(*file, source::locate(&store.file(*file).text, pointers));
+        nodes.insert(
+            *file,
+            source::locate_nodes(&store.file(*file).text, pointers),
+        );
     }
     let mut out: Vec<Diagnostic> = raw
         .into_iter()
         .map(|d| {
-            let (line, column) = positions[&d.at.file]
-                .get(&d.at.pointer)
-                .copied()
-                .unwrap_or((0, 0));
+            let (file, pointer, (line, column), scalar) = match d.at {
+                read::Place::Node(at) => {
+                    let node = nodes[&at.file].get(&at.pointer);
+                    (
+                        store.file(at.file).path.clone(),
+                        at.pointer,
+                        node.map_or((0, 0), |n| n.position),
+                        node.and_then(|n| n.scalar.as_ref()),
+                    )
+                }
+                read::Place::Text { path, line, column } => {
+                    (path, String::new(), (line, column), None)
+                }
+            };
+            let fill = |text: String| match &d.written {
+                Some(w) if text.contains(read::AS_WRITTEN) => {
+                    text.replace(read::AS_WRITTEN, &w.show(scalar))
+                }
+                _ => text,
+            };
             Diagnostic {
                 severity: d.severity,
                 code: d.code,
-                message: d.message,
-                file: store.file(d.at.file).path.clone(),
-                pointer: d.at.pointer,
+                message: fill(d.message),
+                file,
+                pointer,
                 line,
                 column,
-                help: d.help,
+                help: d.help.map(fill),
             }
         })
         .collect();

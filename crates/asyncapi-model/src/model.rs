@@ -236,6 +236,22 @@ pub(crate) fn server_variable<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<ServerV
     })
 }
 
+/// A `location` runtime expression must point into the message's headers or payload:
+/// `$message.header#/...` or `$message.payload#/...` (the official schemas' pattern).
+pub(crate) fn check_message_expression(cx: &mut Cx<'_>, o: &Obj<'_>, what: &str, location: &str) {
+    if location.is_empty()
+        || location.starts_with("$message.header#")
+        || location.starts_with("$message.payload#")
+    {
+        return;
+    }
+    cx.error(
+        "invalid-expression",
+        &o.field_at("location"),
+        format!("{what} location `{location}` must be a runtime expression starting with `$message.header#` or `$message.payload#`"),
+    );
+}
+
 pub(crate) fn correlation_id<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<CorrelationId> {
     let o = Obj::from_at(
         cx,
@@ -244,13 +260,7 @@ pub(crate) fn correlation_id<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Correlat
         &["location", "description"],
     )?;
     let location = o.req_str(cx, "location");
-    if !location.is_empty() && !location.starts_with("$message.") {
-        cx.error(
-            "invalid-expression",
-            &o.at.child("location"),
-            format!("correlation ID location `{location}` must be a runtime expression starting with `$message.header#` or `$message.payload#`"),
-        );
-    }
+    check_message_expression(cx, &o, "correlation ID", &location);
     let description = o.str(cx, "description");
     Some(CorrelationId {
         location,

@@ -3,22 +3,89 @@
 //! mean" warnings) and keeps `x-` extensions.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::diag::Severity;
 use crate::model::Schema;
-use crate::store::{Loc, Store};
+use crate::source::Format;
+use crate::store::{Loc, RefError, Store};
 
 /// A diagnostic before its line and column are known.
 #[derive(Debug, Clone)]
 pub(crate) struct RawDiag {
     pub severity: Severity,
     pub code: &'static str,
+    /// May hold [`AS_WRITTEN`], filled in from `written`.
     pub message: String,
-    pub at: Loc,
+    pub at: Place,
     pub help: Option<String>,
+    /// How to show the offending value as written in its file, for [`AS_WRITTEN`].
+    pub written: Option<Written>,
+}
+
+/// Where a raw diagnostic is.
+#[derive(Debug, Clone)]
+pub(crate) enum Place {
+    /// A node, located when diagnostics are finished.
+    Node(Loc),
+    /// A position in a file that is not in the store (one that did not parse).
+    Text {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+}
+
+/// In a raw diagnostic's message or help, stands for the offending value as written in its
+/// file; `finish_diags` fills it in once it has located the node (see [`Written`]).
+pub(crate) const AS_WRITTEN: &str = "\u{1}";
+
+/// How to show an offending value, given its scalar as written (text, whether plain).
+#[derive(Debug, Clone)]
+pub(crate) enum Written {
+    /// A number: as written (`1.10`, `1e3`) when the source says so, else as parsed.
+    Number { parsed: String, value: f64 },
+    /// A null, which YAML also makes of `.inf` and `.nan` (JSON has neither).
+    Null,
+}
+
+impl Written {
+    pub fn show(&self, scalar: Option<&(String, bool)>) -> String {
+        let plain = scalar.filter(|(_, plain)| *plain).map(|(t, _)| t.as_str());
+        match self {
+            Written::Number { parsed, value } => match plain {
+                Some(t) if t.parse::<f64>().ok() == Some(*value) => t.to_owned(),
+                _ => parsed.clone(),
+            },
+            Written::Null => match plain {
+                Some(
+                    t @ (".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf"
+                    | "-.INF"),
+                ) => format!("{t} (JSON has no infinity)"),
+                Some(t @ (".nan" | ".NaN" | ".NAN")) => format!("{t} (JSON has no NaN)"),
+                _ => "null".to_owned(),
+            },
+        }
+    }
+}
+
+/// A value for a message, and how to fill in [`AS_WRITTEN`] when it stands for it.
+pub(crate) fn describe(v: &Value) -> (String, Option<Written>) {
+    match v {
+        Value::String(s) => (format!("the string \"{s}\""), None),
+        Value::Number(n) => (
+            AS_WRITTEN.to_owned(),
+            Some(Written::Number {
+                parsed: n.to_string(),
+                value: n.as_f64().unwrap_or(f64::NAN),
+            }),
+        ),
+        Value::Null => (AS_WRITTEN.to_owned(), Some(Written::Null)),
+        other => (kind(other).to_owned(), None),
+    }
 }
 
 /// A value and where it is. `merged` values were built by applying traits and do not exist
@@ -85,13 +152,77 @@ impl<'s> Cx<'s> {
         message: String,
         help: Option<String>,
     ) {
+        self.push_written(severity, code, at, message, help, None);
+    }
+
+    /// [`Self::push`] for a message or help that holds [`AS_WRITTEN`].
+    pub fn push_written(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        at: &Loc,
+        message: String,
+        help: Option<String>,
+        written: Option<Written>,
+    ) {
         self.diags.push(RawDiag {
             severity,
             code,
             message,
-            at: at.clone(),
+            at: Place::Node(at.clone()),
             help,
+            written,
         });
+    }
+
+    /// Reports a `$ref` (at `ref_at`) to a `what` that did not resolve. When the target file
+    /// did not parse, its syntax error is reported too, in that file.
+    pub fn unresolved(&mut self, ref_at: &Loc, what: &str, e: RefError) {
+        if let RefError::Unreadable { path, .. } = &e {
+            if let Some(se) = self.store.syntax_errors.get(path) {
+                self.diags.push(RawDiag {
+                    severity: Severity::Error,
+                    code: "syntax",
+                    message: se.message.clone(),
+                    at: Place::Text {
+                        path: path.clone(),
+                        line: se.line,
+                        column: se.column,
+                    },
+                    help: None,
+                    written: None,
+                });
+            }
+        }
+        self.error(
+            "unresolved-ref",
+            ref_at,
+            format!("cannot resolve {what} reference: {e}"),
+        );
+    }
+
+    /// A location for a message, seen from file `from`: `#/pointer` in the same file, else
+    /// `path#/pointer`.
+    pub fn show_loc(&self, loc: &Loc, from: crate::FileId) -> String {
+        if loc.file == from {
+            format!("#{}", loc.pointer)
+        } else {
+            format!(
+                "{}#{}",
+                self.store.file(loc.file).path.display(),
+                loc.pointer
+            )
+        }
+    }
+
+    /// `a -> b -> a`: a cycle of locations, seen from file `from`.
+    fn show_cycle(&self, cycle: &[Loc], from: crate::FileId) -> String {
+        cycle
+            .iter()
+            .chain(cycle.first())
+            .map(|l| self.show_loc(l, from))
+            .collect::<Vec<_>>()
+            .join(" -> ")
     }
 
     /// Follows a chain of `$ref`s starting at `node` to the value it stands for. `None` (after
@@ -113,19 +244,28 @@ impl<'s> Cx<'s> {
             let target = match self.store.resolve(current.at.file, r) {
                 Ok(t) => t,
                 Err(e) => {
-                    self.error(
-                        "unresolved-ref",
-                        &ref_at,
-                        format!("cannot resolve {what} reference: {e}"),
-                    );
+                    self.unresolved(&ref_at, what, e);
                     return None;
                 }
             };
-            if seen.contains(&target) || target == current.at {
+            if target == current.at {
                 self.error(
                     "ref-cycle",
                     &ref_at,
-                    format!("{what} reference `{r}` leads back to itself"),
+                    format!("{what} reference `{r}` points at itself"),
+                );
+                return None;
+            }
+            if let Some(i) = seen.iter().position(|l| *l == target) {
+                // `seen[i..]` is the cycle, and `current` (its last) refers back to `seen[i]`:
+                // show it from `current`, where the error is.
+                let mut cycle = vec![current.at.clone()];
+                cycle.extend_from_slice(&seen[i..seen.len() - 1]);
+                let chain = self.show_cycle(&cycle, current.at.file);
+                self.error(
+                    "ref-cycle",
+                    &ref_at,
+                    format!("{what} reference cycle: {chain}"),
                 );
                 return None;
             }
@@ -142,13 +282,18 @@ impl<'s> Cx<'s> {
 
     /// Enters a non-schema object reached through a ref; `false` (after an error) when it is
     /// already being read, i.e. the document contains itself.
-    pub fn enter(&mut self, at: &Loc, from: &Loc) -> bool {
-        if self.stack.contains(at) {
-            self.error(
-                "ref-cycle",
-                from,
-                "this reference makes the object contain itself",
-            );
+    pub fn enter(&mut self, at: &Loc, from: &Loc, what: &str) -> bool {
+        if let Some(i) = self.stack.iter().position(|l| l == at) {
+            let message = if i + 1 == self.stack.len() {
+                format!(
+                    "this {what} reference points back at {}, which contains it",
+                    self.show_loc(at, from.file)
+                )
+            } else {
+                let chain = self.show_cycle(&self.stack[i..], from.file);
+                format!("this {what} reference makes the object contain itself: {chain}")
+            };
+            self.error("ref-cycle", from, message);
             return false;
         }
         self.stack.push(at.clone());
@@ -168,11 +313,7 @@ impl<'s> Cx<'s> {
             // Refs in merged values are absolute, so they resolve from any file.
             match self.store.resolve(node.at.file, r) {
                 Ok(t) => target = t,
-                Err(e) => self.error(
-                    "unresolved-ref",
-                    &node.at.child("$ref"),
-                    format!("cannot resolve schema reference: {e}"),
-                ),
+                Err(e) => self.unresolved(&node.at.child("$ref"), "schema", e),
             }
         }
         self.walk_schema(node);
@@ -216,11 +357,7 @@ impl<'s> Cx<'s> {
                             });
                         }
                     }
-                    Err(e) => self.error(
-                        "unresolved-ref",
-                        &ref_at,
-                        format!("cannot resolve schema reference: {e}"),
-                    ),
+                    Err(e) => self.unresolved(&ref_at, "schema", e),
                 },
                 _ => self.error("invalid-ref", &ref_at, "`$ref` must be a string"),
             }
@@ -234,6 +371,17 @@ impl<'s> Cx<'s> {
                         let at = node.at.child(key);
                         for (name, s) in members {
                             let child = at.child(name);
+                            if key == "properties" && name == "$ref" && s.is_string() {
+                                self.push(
+                                    Severity::Error,
+                                    "invalid-schema",
+                                    &child,
+                                    "a schema must be an object or a boolean, found a string"
+                                        .to_owned(),
+                                    Some("`$ref` here is read as a property named `$ref`; write the reference next to `properties` or inside `allOf`".to_owned()),
+                                );
+                                continue;
+                            }
                             self.walk_schema(&At {
                                 v: s,
                                 at: child.clone(),
@@ -356,34 +504,38 @@ fn check_keyword(cx: &mut Cx<'_>, at: &Loc, key: &str, v: &Value) {
         _ => Ok(()),
     };
     if let Err(expected) = expected {
-        let help = match (key, v) {
-            ("type", Value::String(t)) => closest(t, TYPES).map(|c| format!("did you mean `{c}`?")),
-            (_, Value::String(s))
-                if expected == "a number" || expected == "a non-negative integer" =>
-            {
-                s.parse::<f64>()
-                    .ok()
-                    .map(|_| format!("write it without quotes: {key}: {s}"))
+        let numeric = expected == "a number" || expected == "a non-negative integer";
+        let (mut found, written) = describe(v);
+        let mut help = None;
+        match (key, v) {
+            ("type", Value::String(t)) => {
+                help = closest(t, TYPES).map(|c| format!("did you mean `{c}`?"));
             }
-            _ => None,
-        };
-        cx.push(
+            (_, Value::String(s)) if numeric => match s.parse::<f64>() {
+                // Only a quoted number is a string that parses.
+                Ok(n) if n.is_finite() => {
+                    help = Some(match cx.store.file(at.file).format {
+                        Format::Yaml => format!("write it without quotes: {key}: {s}"),
+                        Format::Json => format!("write it without quotes: \"{key}\": {s}"),
+                    });
+                }
+                // YAML keeps a number too large for a 64-bit float (`1e400`) as a string.
+                Ok(_) if s.bytes().any(|b| b.is_ascii_digit()) => {
+                    found =
+                        format!("{s}, which is out of the range of a 64-bit floating-point number");
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        cx.push_written(
             Severity::Error,
             "invalid-schema",
             &at.child(key),
-            format!(
-                "schema keyword `{key}` must be {expected}, found {}",
-                describe(v)
-            ),
+            format!("schema keyword `{key}` must be {expected}, found {found}"),
             help,
+            written,
         );
-    }
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("the string \"{s}\""),
-        other => kind(other).to_owned(),
     }
 }
 
@@ -526,6 +678,23 @@ impl<'s> Obj<'s> {
         let n = self.get(key)?;
         match n.v {
             Value::String(s) => Some(s.clone()),
+            Value::Number(_) => {
+                // `version: 1.0` is the most common YAML slip: unquoted, it is a number.
+                let (found, written) = describe(n.v);
+                let help = match cx.store.file(n.at.file).format {
+                    Format::Yaml => format!("quote it: `{key}: '{AS_WRITTEN}'`"),
+                    Format::Json => format!("quote it: `\"{key}\": \"{AS_WRITTEN}\"`"),
+                };
+                cx.push_written(
+                    Severity::Error,
+                    "invalid-type",
+                    &n.at,
+                    format!("`{key}` must be a string, found {found}"),
+                    Some(help),
+                    written,
+                );
+                None
+            }
             other => {
                 cx.error(
                     "invalid-type",
@@ -702,7 +871,7 @@ pub(crate) fn read_via_ref<'s, T>(
     let (target, via) = cx.deref(node, what)?;
     match &via {
         Some(loc) => {
-            if !cx.enter(loc, &node.at) {
+            if !cx.enter(loc, &node.at, what) {
                 return None;
             }
             let out = f(cx, &target, via.clone());

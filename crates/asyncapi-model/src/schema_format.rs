@@ -67,11 +67,7 @@ pub(crate) fn payload_schema<'s>(cx: &mut Cx<'s>, node: &At<'s>, format: &Schema
     if let Some(serde_json::Value::String(r)) = crate::read::ref_of(node.v) {
         match cx.store.resolve(node.at.file, r) {
             Ok(t) => target = t,
-            Err(e) => cx.error(
-                "unresolved-ref",
-                &node.at.child("$ref"),
-                format!("cannot resolve schema reference: {e}"),
-            ),
+            Err(e) => cx.unresolved(&node.at.child("$ref"), "schema", e),
         }
     }
     Schema {

@@ -91,6 +91,13 @@ pub enum RefError {
     RemoteUnavailable { url: String },
     /// A file ref that leaves the root folder.
     OutsideRoot { path: PathBuf, root: PathBuf },
+    /// A mapped `http(s)` ref whose path climbs out of the folder its prefix is mapped to.
+    OutsideMappedDir {
+        url: String,
+        prefix: String,
+        dir: PathBuf,
+        path: PathBuf,
+    },
     /// The target file could not be read or parsed.
     Unreadable { path: PathBuf, reason: String },
     /// The file exists but the pointer does not.
@@ -119,6 +126,17 @@ impl std::fmt::Display for RefError {
                 "file reference `{}` leaves the spec's root folder `{}` (allow it with --allow-outside-root or choose --root)",
                 path.display(),
                 root.display()
+            ),
+            RefError::OutsideMappedDir {
+                url,
+                prefix,
+                dir,
+                path,
+            } => write!(
+                f,
+                "remote reference `{url}` climbs out of its mapped folder: `{prefix}` is mapped to `{}`, but the reference leads to `{}`",
+                dir.display(),
+                path.display()
             ),
             RefError::Unreadable { path, reason } => {
                 write!(f, "cannot read `{}`: {reason}", path.display())
@@ -190,7 +208,8 @@ impl Store {
     }
 
     /// A store made from text held in memory (tests, stdin); `path` names it in diagnostics and
-    /// is the base of its relative refs.
+    /// is the base of its relative refs. Text in memory has no file name to trust, so JSON or
+    /// YAML is chosen by content alone ([`source::parse`]).
     pub fn from_text(
         path: &Path,
         text: String,
@@ -273,9 +292,12 @@ impl Store {
                 self.failed.insert(path.to_path_buf(), e);
             }
             Err(ReadError::Syntax(e)) => {
+                // The error itself is reported in the file, with the parser's context
+                // (`while parsing ... at line L column C`); a ref to the file names its head.
+                let head = e.message.split(", while ").next().unwrap_or(&e.message);
                 self.failed.insert(
                     path.to_path_buf(),
-                    format!("{} (line {}, column {})", e.message, e.line, e.column),
+                    format!("{head} (line {}, column {})", e.line, e.column),
                 );
                 self.syntax_errors.insert(path.to_path_buf(), e);
             }
@@ -373,7 +395,12 @@ impl Store {
             let dir = canonical(&map.dir);
             let path = normalize(&dir.join(rest));
             if !path.starts_with(&dir) {
-                return Err(RefError::OutsideRoot { path, root: dir });
+                return Err(RefError::OutsideMappedDir {
+                    url: uri.to_owned(),
+                    prefix: map.prefix.clone(),
+                    dir,
+                    path,
+                });
             }
             return Ok(Target::File { path, pointer });
         }

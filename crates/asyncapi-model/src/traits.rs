@@ -32,25 +32,27 @@ pub(crate) fn with_traits<'s>(
         return Some(o);
     }
     let target_wins = cx.at_least(3, 0);
-    // The sources of each field, in merge order (the last one wins).
+    // The sources of each field, in merge order (the last one wins), each with whether it is
+    // the target itself.
     let mut order: Vec<String> = Vec::new();
-    let mut sources: HashMap<String, Vec<At<'s>>> = HashMap::new();
-    let mut add = |key: &str, src: At<'s>| {
+    let mut sources: HashMap<String, Vec<(At<'s>, bool)>> = HashMap::new();
+    let mut add = |key: &str, src: At<'s>, is_target: bool| {
         if !sources.contains_key(key) {
             order.push(key.to_owned());
         }
-        sources.entry(key.to_owned()).or_default().push(src);
+        sources
+            .entry(key.to_owned())
+            .or_default()
+            .push((src, is_target));
     };
-    let target_fields = |add: &mut dyn FnMut(&str, At<'s>)| {
+    let target_fields = |add: &mut dyn FnMut(&str, At<'s>, bool)| {
         for (k, v) in o.map {
-            add(
-                k,
-                At {
-                    v,
-                    at: o.field_at(k),
-                    merged: o.merged,
-                },
-            );
+            let src = At {
+                v,
+                at: o.field_at(k),
+                merged: o.merged,
+            };
+            add(k, src, true);
         }
     };
     if !target_wins {
@@ -58,15 +60,17 @@ pub(crate) fn with_traits<'s>(
     }
     for t in &traits {
         if let Value::Object(map) = t.v {
-            for (k, v) in map {
-                add(
-                    k,
-                    At {
-                        v,
-                        at: t.at.child(k),
-                        merged: t.merged,
-                    },
-                );
+            // A field a trait may not have was warned about as ignored (above): it is.
+            let valid = map
+                .iter()
+                .filter(|(k, _)| trait_fields.contains(&k.as_str()) || k.starts_with("x-"));
+            for (k, v) in valid {
+                let src = At {
+                    v,
+                    at: t.at.child(k),
+                    merged: t.merged,
+                };
+                add(k, src, false);
             }
         }
     }
@@ -77,16 +81,24 @@ pub(crate) fn with_traits<'s>(
     let mut origins = HashMap::new();
     for key in order {
         let srcs = &sources[&key];
-        if srcs.len() == 1 {
-            merged.insert(key.clone(), srcs[0].v.clone());
-            origins.insert(key, (srcs[0].at.clone(), srcs[0].merged));
+        if let [(src, is_target)] = srcs.as_slice() {
+            // A trait's `null` removes the field (JSON Merge Patch); the target's own `null` is
+            // its value, reported as such.
+            if *is_target || !src.v.is_null() {
+                merged.insert(key.clone(), src.v.clone());
+                origins.insert(key, (src.at.clone(), src.merged));
+            }
             continue;
         }
         let mut value = Value::Null;
-        for s in srcs {
+        for (s, _) in srcs {
             let mut patch = s.v.clone();
             absolutize(cx, s.at.file, &mut patch);
             merge_patch(&mut value, &patch);
+        }
+        // Merged to `null`: a later source removed the field.
+        if value.is_null() {
+            continue;
         }
         merged.insert(key.clone(), value);
         origins.insert(key.clone(), (o.at.child(&key), true));

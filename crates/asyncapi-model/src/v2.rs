@@ -388,11 +388,14 @@ fn check_channel(
     servers: &IndexMap<String, Server>,
     n: &At<'_>,
 ) {
-    for s in &c.servers {
+    // Point at the bad entry: index the written list (`c.servers` drops non-strings).
+    let written = n.v.get("servers").and_then(Value::as_array);
+    for (i, item) in written.into_iter().flatten().enumerate() {
+        let Some(s) = item.as_str() else { continue };
         if !servers.contains_key(s) {
             cx.error(
                 "undefined-server",
-                &n.at.child("servers"),
+                &n.at.child("servers").child(&i.to_string()),
                 format!("channel `{address}` names server `{s}`, which `servers` does not define"),
             );
         }

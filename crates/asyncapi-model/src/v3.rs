@@ -402,11 +402,7 @@ fn channel<'s>(
         let target = match cx.store.resolve(n.at.file, r) {
             Ok(t) => t,
             Err(e) => {
-                cx.error(
-                    "unresolved-ref",
-                    &n.at.child("$ref"),
-                    format!("cannot resolve server reference: {e}"),
-                );
+                cx.unresolved(&n.at.child("$ref"), "server", e);
                 return None;
             }
         };
@@ -571,11 +567,7 @@ fn channel_key(cx: &mut Cx<'_>, n: &At<'_>, index: &Index, what: &str) -> Option
     let target = match cx.store.resolve(n.at.file, r) {
         Ok(t) => t,
         Err(e) => {
-            cx.error(
-                "unresolved-ref",
-                &n.at.child("$ref"),
-                format!("cannot resolve channel reference: {e}"),
-            );
+            cx.unresolved(&n.at.child("$ref"), "channel", e);
             return None;
         }
     };
@@ -623,11 +615,7 @@ fn message_keys<'s>(
             let target = match cx.store.resolve(n.at.file, r) {
                 Ok(t) => t,
                 Err(e) => {
-                    cx.error(
-                        "unresolved-ref",
-                        &n.at.child("$ref"),
-                        format!("cannot resolve message reference: {e}"),
-                    );
+                    cx.unresolved(&n.at.child("$ref"), "message", e);
                     return None;
                 }
             };
@@ -751,13 +739,20 @@ fn reply<'s>(
         .and_then(|c| channel_key(cx, &c, index, "reply `channel`"));
     let address = o.get("address").and_then(|a| {
         read_via_ref(cx, &a, "reply address", |cx, t, _| {
-            let ao = Obj::from_at(cx, t, "an operation reply address object", &["location", "description"])?;
+            let ao = Obj::from_at(
+                cx,
+                t,
+                "an operation reply address object",
+                &["location", "description"],
+            )?;
             let location = ao.req_str(cx, "location");
-            if !location.is_empty() && !location.starts_with("$message.") {
-                cx.error("invalid-expression", &ao.at.child("location"), format!("reply address location `{location}` must be a runtime expression starting with `$message.`"));
-            }
+            model::check_message_expression(cx, &ao, "reply address", &location);
             let description = ao.str(cx, "description");
-            Some(ReplyAddress { location, description, extensions: ao.finish(cx) })
+            Some(ReplyAddress {
+                location,
+                description,
+                extensions: ao.finish(cx),
+            })
         })
     });
     let _ = op_channel;

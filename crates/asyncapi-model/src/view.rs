@@ -318,16 +318,17 @@ pub(crate) fn from_v2(cx: &mut Cx<'_>, doc: &v2::AsyncApi) -> Api {
             let (key, explicit_key) = match &op.operation_id {
                 Some(id) => {
                     if let Some(first) = op_ids.get(id) {
-                        let _ = first;
+                        let first = cx.show_loc(first, op.at.file);
+                        let first = first.strip_prefix('#').unwrap_or(&first);
                         cx.error(
                             "duplicate-operation-id",
                             &op.at.child("operationId"),
                             format!(
-                                "operationId `{id}` is used by another operation; it must be unique"
+                                "operationId `{id}` is also used by the operation at {first}; it must be unique"
                             ),
                         );
                     }
-                    op_ids.insert(id.clone(), op.at.clone());
+                    op_ids.entry(id.clone()).or_insert_with(|| op.at.clone());
                     (id.clone(), true)
                 }
                 None => (format!("{verb} {address}"), false),

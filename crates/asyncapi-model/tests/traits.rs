@@ -309,7 +309,6 @@ fn trait_in_another_file_keeps_its_relative_header_refs() {
 }
 
 #[test]
-#[ignore = "bug: a 2.x trait field set to null sets the field to null (then `invalid-type`) instead of removing it as JSON Merge Patch says"]
 fn v2_trait_null_removes_the_field() {
     let doc = ok_text(&format!(
         r##"asyncapi: 2.6.0
@@ -328,7 +327,6 @@ channels:
 }
 
 #[test]
-#[ignore = "bug: a field a trait may not have (`payload`) is warned about as ignored, yet merged into the message"]
 fn fields_not_allowed_in_traits_are_ignored() {
     // 2.x: the trait's payload replaces the message's; 3.x: a message without a payload gets
     // the trait's.
@@ -362,7 +360,6 @@ fn fields_not_allowed_in_traits_are_ignored() {
 }
 
 #[test]
-#[ignore = "bug: an unknown field in a trait is warned twice, once as the trait's and once as the target operation's/message's"]
 fn unknown_trait_field_is_reported_once() {
     let doc = ok_text(&format!(
         r##"asyncapi: 2.6.0
