@@ -51,6 +51,9 @@ enum Command {
         /// Write nothing; exit 1 naming every file that is stale, missing or extra.
         #[arg(long)]
         check: bool,
+        /// Print how long loading, generating and writing took.
+        #[arg(long)]
+        timings: bool,
     },
     /// Writes a starting implementation of the handler trait into your own crate.
     Scaffold {
@@ -218,7 +221,8 @@ fn main() -> ExitCode {
             gen_args,
             load,
             check,
-        } => generate(&spec, &out, &gen_args, &load.options(), check),
+            timings,
+        } => generate(&spec, &out, &gen_args, &load.options(), check, timings),
         Command::Scaffold {
             spec,
             out,
@@ -308,14 +312,23 @@ fn generate(
     args: &GenArgs,
     opts: &LoadOptions,
     check: bool,
+    timings: bool,
 ) -> ExitCode {
     let started = std::time::Instant::now();
     let doc = match load_or_report(spec, opts) {
         Ok(d) => d,
         Err(code) => return code,
     };
+    let loaded = started.elapsed();
     let settings = args.settings(spec);
-    let output = match asyncapi_codegen::generate(&doc, &settings) {
+    let output = asyncapi_codegen::generate(&doc, &settings);
+    if timings {
+        eprintln!(
+            "timings: load {loaded:.1?}, generate {:.1?}",
+            started.elapsed() - loaded
+        );
+    }
+    let output = match output {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");

@@ -82,3 +82,5 @@ pub use publisher::Publisher;
 pub use router::Router;
 /// The runtime the generated code uses (headers, errors, the `Dispatch` and `Sink` traits).
 pub use asyncapi_runtime as runtime;
+#[cfg(feature = "transport")]
+pub use adobe_io_transport as transport;
