@@ -558,6 +558,10 @@ pub struct JournalPoller<D> {
     next: Option<Url>,
     /// The last committed position.
     committed: Option<String>,
+    /// A page whose first unhandled event failed before anything on it was committed,
+    /// kept to be handled again as it is: requesting its URL again would not return it
+    /// when that URL jumps (`latest=true`, `seek`), and its events would be lost.
+    replay: Option<(Url, HeaderMap, Vec<u8>)>,
     loaded: bool,
     failures: u32,
     stop: watch::Sender<bool>,
@@ -601,6 +605,7 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
             base,
             client,
             next: None,
+            replay: None,
             committed: None,
             loaded: false,
             failures: 0,
@@ -755,6 +760,10 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
                 tracing::info!(position = %p, start = ?self.config.start, "journal position loaded");
             }
         }
+        if let Some((url, headers, body)) = self.replay.take() {
+            tracing::info!(url = %url, "handling the page that failed before again");
+            return self.handle_page(&url, &headers, &body).await;
+        }
         let url = match &self.next {
             Some(u) => u.clone(),
             None => self.initial_url(),
@@ -856,7 +865,11 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
                     tracing::warn!(position = %entry.position, reason = %reason, "skipping a journal event that cannot be handled");
                     skipped += 1;
                 } else {
-                    // Keep what was done, then resume right after it.
+                    // Keep what was done, then resume right after it; with nothing done,
+                    // handle this same page again rather than asking for it again.
+                    if done.is_none() && retryable {
+                        self.replay = Some((url.clone(), headers.clone(), body.to_vec()));
+                    }
                     self.next = Some(self.resume_url(url, done).await?);
                     let position = entry.position.clone();
                     return Err(if retryable {

@@ -738,3 +738,38 @@ async fn a_poller_killed_at_random_points_loses_nothing() {
         "stored before: {stored:?}"
     );
 }
+
+#[tokio::test]
+async fn a_page_that_failed_before_anything_was_committed_is_handled_again_not_refetched() {
+    // With `latest=true` or `seek`, asking for the same URL again would return a different
+    // page; the failed page itself must be handled again.
+    let server = JournalServer::start(journal_events(3)).await;
+    let dispatch = FakeDispatch::new();
+    dispatch.set_mode_for("ev-1", Mode::Fail);
+    let mut config = server.config();
+    config.start = Start::Oldest;
+    let store = Arc::new(MemoryPositionStore::default());
+    let mut poller = JournalPoller::new(dispatch.clone(), store.clone(), config).unwrap();
+    assert!(matches!(
+        poller.poll_once().await,
+        Err(JournalError::Retry { .. })
+    ));
+    assert_eq!(store.load().await.unwrap(), None);
+    let requests = server.seen().len();
+    dispatch.set_mode_for("ev-1", Mode::Ok);
+    assert!(matches!(
+        poller.poll_once().await.unwrap(),
+        Polled::Page {
+            events: 3,
+            handled: 3,
+            ..
+        }
+    ));
+    assert_eq!(
+        server.seen().len(),
+        requests,
+        "the failed page was replayed, not requested again"
+    );
+    assert_eq!(ids(&dispatch), ["ev-1", "ev-2", "ev-3"]);
+    assert_eq!(store.load().await.unwrap(), Some(position(3)));
+}
