@@ -500,8 +500,9 @@ async fn retryable_failures_resume_from_the_last_committed_position() {
         (1..=6).map(|i| format!("ev-{i}")).collect::<Vec<_>>()
     );
 
-    // When nothing of the page was handled, the same request is made again (here a
-    // `seek`), rather than one from the oldest event.
+    // When nothing of the page was handled, the same page is handled again (here one
+    // reached by `seek`, which asked again would start somewhere else), rather than
+    // events from the oldest one.
     let dispatch = FakeDispatch::new();
     dispatch.set_mode_for("ev-5", Mode::Fail);
     server.with(|j| j.retained_from = 4);
@@ -516,8 +517,12 @@ async fn retryable_failures_resume_from_the_last_committed_position() {
         Polled::Page { handled: 2, .. }
     ));
     let seen = server.seen();
-    assert_eq!(seen[seen.len() - 2].query, "seek=-PT1H");
     assert_eq!(seen[seen.len() - 1].query, "seek=-PT1H");
+    assert_eq!(
+        seen.iter().filter(|r| r.query == "seek=-PT1H").count(),
+        1,
+        "replayed, not requested again"
+    );
     assert_eq!(ids(&dispatch), ["ev-5", "ev-6"]);
     assert_eq!(store.load().await.unwrap(), Some(position(6)));
 }
