@@ -165,6 +165,8 @@ fn message_enum(name: &str, messages: &[usize], ir: &Ir, d: &str) -> TokenStream
     quote! {
         #[doc = #d]
         #[derive(Debug, Clone, PartialEq)]
+        // Messages differ in size; boxing them would only make matching on them clumsier.
+        #[allow(clippy::large_enum_variant)]
         pub enum #name { #(#variants(#variants),)* }
 
         impl #name {
@@ -392,7 +394,7 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
                 }
                 None => quote!(None),
             };
-            quote! {
+            quote! {{
                 let address: ::std::option::Option<::std::string::String> = #from_message.or(#fallback);
                 let address = address.unwrap_or_default();
                 if address.is_empty() {
@@ -400,7 +402,7 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
                 }
                 let reply = result.encode(address).map_err(|error| #rt::DispatchError::Handler { operation: #op_key, error: error.into() })?;
                 Some(reply)
-            }
+            }}
         }
         _ => quote!(None),
     };
@@ -480,7 +482,7 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
         let body = arm(r, ir, defs, true);
         route_fns.push(quote! {
             async fn #handle(&self, incoming: #rt::Incoming<'_>, params: &[(::std::string::String, ::std::string::String)], parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
-                let _ = params;
+                let _ = (params, parsed);
                 #body
             }
         });

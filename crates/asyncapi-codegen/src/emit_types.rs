@@ -78,30 +78,33 @@ fn doc_lines(text: &str) -> Vec<String> {
 
 pub fn docs_tokens(docs: &Docs, extra: &[String]) -> TokenStream {
     let mut lines = Vec::new();
-    if let Some(t) = &docs.title {
-        lines.extend(doc_lines(t));
-    }
-    if let Some(d) = &docs.description {
+    // Paragraphs, separated by an empty line (none before the first).
+    let paragraph = |lines: &mut Vec<String>, text: Vec<String>| {
         if !lines.is_empty() {
             lines.push(String::new());
         }
-        lines.extend(doc_lines(d));
+        lines.extend(text);
+    };
+    if let Some(t) = &docs.title {
+        paragraph(&mut lines, doc_lines(t));
+    }
+    if let Some(d) = &docs.description {
+        paragraph(&mut lines, doc_lines(d));
     }
     if let Some(d) = &docs.default {
-        lines.push(String::new());
-        lines.push(format!(" Default: `{}`", compact(d)));
+        paragraph(&mut lines, vec![format!(" Default: `{}`", compact(d))]);
     }
     for e in docs.examples.iter().take(3) {
-        lines.push(String::new());
-        lines.push(format!(" Example: `{}`", compact(e)));
+        paragraph(&mut lines, vec![format!(" Example: `{}`", compact(e))]);
     }
     if docs.deprecated {
-        lines.push(String::new());
-        lines.push(" Deprecated by the API description.".to_owned());
+        paragraph(
+            &mut lines,
+            vec![" Deprecated by the API description.".to_owned()],
+        );
     }
     for x in extra {
-        lines.push(String::new());
-        lines.extend(doc_lines(x));
+        paragraph(&mut lines, doc_lines(x));
     }
     let lines = lines.iter().map(|l| quote!(#[doc = #l]));
     quote!(#(#lines)*)
@@ -182,6 +185,16 @@ fn emit_def(def: &TypeDef, caps: Caps, defs: &[TypeDef]) -> TokenStream {
             let t = ty_tokens(t, defs);
             quote! { #docs pub type #name = #t; }
         }
+        Kind::Wrapper(t) => {
+            let derive = derives(caps, true);
+            let t = ty_tokens(t, defs);
+            quote! {
+                #docs
+                #derive
+                #[serde(transparent)]
+                pub struct #name(pub #t);
+            }
+        }
         Kind::Struct(st) => {
             let derive = derives(caps, true);
             let deny = st
@@ -222,11 +235,18 @@ fn emit_field(f: &Field, defs: &[TypeDef]) -> TokenStream {
         ty_tokens(&f.ty, defs)
     };
     let docs = docs_tokens(&f.docs, &[]);
-    let optional = matches!(f.ty, Ty::Option(_)) && !f.required;
-    let attrs = if optional {
-        quote!(#[serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none")])
-    } else {
-        quote!(#[serde(rename = #wire)])
+    // An optional field may be absent: `Option`, and the types that already hold `null`
+    // (JSON, unit), which are not wrapped in an `Option`, default when it is.
+    let attrs = match &f.ty {
+        _ if f.required => quote!(#[serde(rename = #wire)]),
+        Ty::Option(_) => {
+            quote!(#[serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none")])
+        }
+        Ty::Value => {
+            quote!(#[serde(rename = #wire, default, skip_serializing_if = "::serde_json::Value::is_null")])
+        }
+        Ty::Unit => quote!(#[serde(rename = #wire, default, skip_serializing)]),
+        _ => quote!(#[serde(rename = #wire)]),
     };
     quote! {
         #docs
@@ -434,6 +454,16 @@ fn number_literal(x: f64, inner: &Ty) -> TokenStream {
     }
 }
 
+/// A bound in a newtype's schema: an integer's bounds are integers.
+fn schema_number(x: f64, is_int: bool) -> Value {
+    let n = if is_int && x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Some(serde_json::Number::from(x as i64))
+    } else {
+        serde_json::Number::from_f64(x)
+    };
+    n.map(Value::Number).unwrap_or(Value::Null)
+}
+
 fn emit_newtype(
     name: &proc_macro2::Ident,
     type_name: &str,
@@ -454,8 +484,13 @@ fn emit_newtype(
             schema.insert("type".into(), "string".into());
         }
         Ty::Int(t) => {
+            // The format names schemars gives Rust integers (`uint8` for `u8`).
+            let format = match t.strip_prefix('u') {
+                Some(bits) => format!("uint{bits}"),
+                None => format!("int{}", t.trim_start_matches('i')),
+            };
             schema.insert("type".into(), "integer".into());
-            schema.insert("format".into(), Value::String((*t).to_owned()));
+            schema.insert("format".into(), Value::String(format));
         }
         _ => {
             schema.insert("type".into(), "number".into());
@@ -488,12 +523,7 @@ fn emit_newtype(
             let lit = number_literal(x, &inner);
             let msg = format!("must be {what} {x}");
             checks.push(quote!(if value #op #lit { return Err(#msg.into()); }));
-            schema.insert(
-                key.into(),
-                serde_json::Number::from_f64(x)
-                    .map(Value::Number)
-                    .unwrap_or(Value::Null),
-            );
+            schema.insert(key.into(), schema_number(x, is_int));
         }
     };
     bound(nt.minimum, quote!(<), "minimum", "at least");
@@ -522,12 +552,7 @@ fn emit_newtype(
                 if (ratio - ratio.round()).abs() > 1e-9 { return Err(#msg.into()); }
             });
         }
-        schema.insert(
-            "multipleOf".into(),
-            serde_json::Number::from_f64(m)
-                .map(Value::Number)
-                .unwrap_or(Value::Null),
-        );
+        schema.insert("multipleOf".into(), schema_number(m, is_int));
     }
     let schema = json_tokens(&Value::Object(schema));
     let check_fn = if checks.is_empty() {

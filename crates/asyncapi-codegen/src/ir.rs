@@ -116,19 +116,33 @@ fn is_json(content_type: Option<&str>) -> bool {
 
 pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'d>) -> Ir {
     let api = &doc.api;
-    // Component schemas first, so they keep their own names.
-    for (name, schema) in &api.schemas {
+    // Component schemas first, so they keep their own names: the name a `$ref` to them
+    // gives (the last segment of a dotted Java-style key).
+    let component_name = |key: &str| {
+        crate::typespace::name_of_location(
+            std::path::Path::new(""),
+            &asyncapi_model::pointer::push("/components/schemas", key),
+        )
+        .unwrap_or_else(|| key.to_owned())
+    };
+    let components: Vec<(String, asyncapi_model::Loc)> = api
+        .schemas
+        .iter()
+        .filter(|(_, schema)| schema.merged.is_none())
+        .map(|(key, schema)| (component_name(key), schema.target.clone()))
+        .collect();
+    space.reserve_component_names(&components);
+    for (key, schema) in &api.schemas {
         if let Some(s) = space.schema(schema) {
             if schema.merged.is_none() {
-                let _ = space.ty(
+                space.component(
                     S {
                         v: s.v,
                         loc: schema.target.clone(),
                         stored: true,
                     },
-                    name,
+                    &component_name(key),
                 );
-                let _ = name;
             }
         }
     }
@@ -156,7 +170,11 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
         let params = if template_params.is_empty() {
             None
         } else {
-            let type_name = claim(space, &format!("{}Params", pascal(&c.key, "Channel")));
+            let type_name = claim(
+                space,
+                &format!("{}Params", pascal(&c.key, "Channel")),
+                &c.at,
+            );
             let mut fields = Vec::new();
             let mut used = std::collections::BTreeSet::new();
             for wire in template_params {
@@ -219,7 +237,8 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
                 .unwrap_or(&m.key),
             "Message",
         );
-        let type_name = claim(space, &base);
+        // The channel tells apart the messages one definition gives several channels.
+        let type_name = claim(space, &base, &api.channels[m.channel].at);
         let json = m.payload_format.is_json_schema() && is_json(m.content_type.as_deref());
         let payload = m.payload.as_ref().and_then(|p| {
             if !json {
@@ -302,14 +321,24 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
             method = format!("{base}_{n}");
             n += 1;
         }
-        let enum_name = (op.messages.len() > 1)
-            .then(|| claim(space, &format!("{}Message", pascal(&op.key, "Operation"))));
+        let enum_name = (op.messages.len() > 1).then(|| {
+            claim(
+                space,
+                &format!("{}Message", pascal(&op.key, "Operation")),
+                &op.at,
+            )
+        });
         let reply = op.reply.as_ref().map(|r| ReplyIr {
             channel: r.channel,
             messages: r.messages.clone(),
             address_location: r.address_location.clone(),
-            enum_name: (r.messages.len() > 1)
-                .then(|| claim(space, &format!("{}Reply", pascal(&op.key, "Operation")))),
+            enum_name: (r.messages.len() > 1).then(|| {
+                claim(
+                    space,
+                    &format!("{}Reply", pascal(&op.key, "Operation")),
+                    &op.at,
+                )
+            }),
         });
         operations.push(OperationIr {
             key: op.key.clone(),
@@ -322,6 +351,27 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
             summary: op.summary.clone().or_else(|| op.title.clone()),
             description: op.description.clone(),
         });
+    }
+    // The router calls one handler method per message: the first receive operation's.
+    let mut receiver: std::collections::BTreeMap<usize, &str> = std::collections::BTreeMap::new();
+    for (i, op) in operations.iter().enumerate() {
+        if op.role != Role::Receive {
+            continue;
+        }
+        for &m in &op.messages {
+            match receiver.get(&m) {
+                None => {
+                    receiver.insert(m, &op.key);
+                }
+                Some(first) => notes.push(Note {
+                    at: crate::describe(doc, &api.operations[i].at),
+                    message: format!(
+                        "message `{}` of channel `{}` is also received by operation `{first}`, which comes first: the router never calls `{}` with it",
+                        messages[m].key, channels[messages[m].channel].key, op.method
+                    ),
+                }),
+            }
+        }
     }
     report_indistinguishable(doc, &channels, &messages, &operations, &mut notes);
     space.notes.extend(notes);
@@ -340,8 +390,8 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
     }
 }
 
-fn claim(space: &mut TypeSpace<'_>, base: &str) -> String {
-    space.claim_name(base)
+fn claim(space: &mut TypeSpace<'_>, base: &str, at: &asyncapi_model::Loc) -> String {
+    space.claim_name(base, at)
 }
 
 /// Warns about receive messages the router can only tell apart by trying their schemas.

@@ -201,7 +201,10 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
     );
     files.insert(
         "src/messages.rs".to_owned(),
-        render::file(&header, quote::quote!(use crate::types::*; #messages))?,
+        render::file(
+            &header,
+            quote::quote!(#[allow(unused_imports)] use crate::types::*; #messages),
+        )?,
     );
     files.insert(
         "src/handlers.rs".to_owned(),

@@ -102,6 +102,9 @@ pub enum Kind {
     Untagged(Vec<Variant>),
     Newtype(Newtype),
     Alias(Ty),
+    /// An alias that refers to itself (`Tree = Vec<Tree>`), which Rust type aliases cannot:
+    /// a transparent tuple struct. Set by [`TypeSpace::finish`].
+    Wrapper(Ty),
 }
 
 #[derive(Debug, Clone)]
@@ -205,6 +208,9 @@ pub struct TypeSpace<'d> {
     pub defs: Vec<TypeDef>,
     memo: HashMap<(Loc, Option<String>), Ty>,
     names: Registry,
+    /// The names reserved for component schemas that no type has taken yet, by location
+    /// (several components can be one schema), in document order.
+    components: HashMap<Loc, Vec<String>>,
     pub notes: Vec<Note>,
     pub uses: Uses,
 }
@@ -221,6 +227,7 @@ impl<'d> TypeSpace<'d> {
             defs: Vec::new(),
             memo: HashMap::new(),
             names,
+            components: HashMap::new(),
             notes: Vec::new(),
             uses: Uses::default(),
         }
@@ -228,7 +235,7 @@ impl<'d> TypeSpace<'d> {
 
     /// A strict string enum made by the generator (3.x parameter `enum`s are not schemas).
     pub(crate) fn string_enum(&mut self, hint: &str, values: &[String], at: &Loc) -> Ty {
-        let name = self.claim_name(&names::pascal(hint, "Value"));
+        let name = self.claim_name(&names::pascal(hint, "Value"), at);
         let mut used = BTreeSet::new();
         let variants = values
             .iter()
@@ -237,7 +244,7 @@ impl<'d> TypeSpace<'d> {
                 let mut ident = base.clone();
                 let mut n = 2;
                 while !used.insert(ident.clone()) {
-                    ident = format!("{base}{n}");
+                    ident = suffixed(&base, n);
                     n += 1;
                 }
                 (ident, v.clone())
@@ -256,17 +263,15 @@ impl<'d> TypeSpace<'d> {
     }
 
     /// A unique type name for something the generator defines itself (message structs,
-    /// parameter structs), reported like any other renaming.
-    pub(crate) fn claim_name(&mut self, base: &str) -> String {
+    /// parameter structs) at `at`, reported like any other renaming.
+    pub(crate) fn claim_name(&mut self, base: &str, at: &Loc) -> String {
         match self.names.claim(base) {
             Ok(n) => n,
             Err(n) => {
-                self.notes.push(Note {
-                    at: String::new(),
-                    message: format!(
-                        "the name `{base}` is taken by another type; `{n}` is used instead"
-                    ),
-                });
+                self.note(
+                    at,
+                    format!("the name `{base}` is taken by another type; `{n}` is used instead"),
+                );
                 n
             }
         }
@@ -362,7 +367,7 @@ impl<'d> TypeSpace<'d> {
         }
         if via_ref {
             // A ref target is always a named type, reserved before its parts are typed.
-            let id = self.reserve(&hint, &s);
+            let id = self.reserve(&hint, &s, true);
             self.memo.insert(key, Ty::Named(id));
             let kind = match self.shape(&s, &self.defs[id].name.clone(), Some(id)) {
                 Shaped::Def(kind) => kind,
@@ -371,10 +376,18 @@ impl<'d> TypeSpace<'d> {
             self.defs[id].kind = kind;
             return Ty::Named(id);
         }
-        let t = match self.shape(&s, &hint, None) {
+        let shaped = self.shape(&s, &hint, None);
+        if s.stored {
+            // A recursive schema reached itself through a `$ref` while being shaped, and so
+            // is already a named type: it stays one type.
+            if let Some(t) = self.memo.get(&key) {
+                return t.clone();
+            }
+        }
+        let t = match shaped {
             Shaped::Ty(t) => t,
             Shaped::Def(kind) => {
-                let id = self.reserve(&hint, &s);
+                let id = self.reserve(&hint, &s, true);
                 self.defs[id].kind = kind;
                 Ty::Named(id)
             }
@@ -385,9 +398,50 @@ impl<'d> TypeSpace<'d> {
         t
     }
 
-    fn reserve(&mut self, hint: &str, s: &S<'d>) -> usize {
+    /// Claims the names of the component schemas (`(name, location)`), in document order,
+    /// before any schema is typed: a component keeps its name even when an inline schema met
+    /// earlier (a property of another component) would be named the same.
+    pub(crate) fn reserve_component_names(&mut self, components: &[(String, Loc)]) {
+        for (hint, loc) in components {
+            let base = names::pascal(hint, "Type");
+            let name = match self.names.claim(&base) {
+                Ok(n) => n,
+                Err(n) => {
+                    self.note(
+                        loc,
+                        format!(
+                            "another type is already named `{base}`; this schema is named `{n}`"
+                        ),
+                    );
+                    n
+                }
+            };
+            self.components.entry(loc.clone()).or_default().push(name);
+        }
+    }
+
+    /// Types a component schema. Like the target of a `$ref`, it is a named type: a
+    /// component that is a map, a list, a primitive or another type is an alias of it.
+    pub(crate) fn component(&mut self, s: S<'d>, hint: &str) {
+        let loc = s.loc.clone();
+        let t = self.ty(s.clone(), hint);
+        // Unless a type took the component's name, it was typed as an unnamed type.
+        if !s.stored || self.components.get(&loc).is_none_or(Vec::is_empty) {
+            return;
+        }
+        let id = self.def(hint, &s, Kind::Alias(t), true);
+        self.memo.insert((loc, None), Ty::Named(id));
+    }
+
+    /// A new named type for the schema `s`. The type of the schema itself (`primary`, not a
+    /// part made from it) takes the name reserved for it as a component.
+    fn reserve(&mut self, hint: &str, s: &S<'d>, primary: bool) -> usize {
         let base = names::pascal(hint, "Type");
-        let name = match self.names.claim(&base) {
+        let reserved = match self.components.get_mut(&s.loc) {
+            Some(names) if primary && !names.is_empty() => Some(names.remove(0)),
+            _ => None,
+        };
+        let name = match reserved.map(Ok).unwrap_or_else(|| self.names.claim(&base)) {
             Ok(n) => n,
             Err(n) => {
                 self.note(
@@ -407,8 +461,8 @@ impl<'d> TypeSpace<'d> {
     }
 
     /// Registers a named type whose kind the caller sets.
-    fn def(&mut self, hint: &str, s: &S<'d>, kind: Kind) -> usize {
-        let id = self.reserve(hint, s);
+    fn def(&mut self, hint: &str, s: &S<'d>, kind: Kind, primary: bool) -> usize {
+        let id = self.reserve(hint, s, primary);
         self.defs[id].kind = kind;
         id
     }
@@ -456,11 +510,11 @@ impl<'d> TypeSpace<'d> {
                 // A nullable named schema: the type is the non-null shape, used as Option.
                 let id = match named {
                     Some(id) => {
-                        let inner_id = self.def(&format!("{name}Value"), s, kind);
+                        let inner_id = self.def(&format!("{name}Value"), s, kind, false);
                         self.defs[id].kind = Kind::Alias(Ty::Named(inner_id).option());
                         return Shaped::Def(self.defs[id].kind.clone());
                     }
-                    None => self.def(name, s, kind),
+                    None => self.def(name, s, kind, true),
                 };
                 Shaped::Ty(Ty::Named(id).option())
             }
@@ -614,7 +668,7 @@ impl<'d> TypeSpace<'d> {
                 while !used.insert(ident.clone())
                     || (self.settings.open_enums && ident == "Unknown")
                 {
-                    ident = format!("{base}{n}");
+                    ident = suffixed(&base, n);
                     n += 1;
                 }
                 variants.push((ident, wire));
@@ -837,6 +891,33 @@ impl<'d> TypeSpace<'d> {
     }
 
     fn all_of(&mut self, s: &S<'d>, name: &str) -> Shaped {
+        // `allOf: [$ref]` with nothing of its own is the referenced type, not a copy of it;
+        // so is `allOf: [$ref, {description: ...}]`, the usual way to document a use of it.
+        let own_parts = [
+            "properties",
+            "required",
+            "additionalProperties",
+            "patternProperties",
+        ]
+        .iter()
+        .any(|k| s.v.get(k).is_some());
+        if let Some(Value::Array(branches)) = s.v.get("allOf") {
+            let typed: Vec<(usize, &'d Value)> = branches
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| !is_annotation_only(b))
+                .collect();
+            if let [(i, b)] = typed.as_slice() {
+                if !own_parts && b.get("$ref").is_some() {
+                    let b = S {
+                        v: b,
+                        loc: s.loc.child("allOf").child(&i.to_string()),
+                        stored: s.stored,
+                    };
+                    return Shaped::Ty(self.ty(b, name));
+                }
+            }
+        }
         let view = self.obj_view(s, 0);
         if view.props.is_empty()
             && view.pattern.is_empty()
@@ -1012,7 +1093,7 @@ impl<'d> TypeSpace<'d> {
             let mut vname = base.clone();
             let mut n = 2;
             while !used.insert(vname.clone()) {
-                vname = format!("{base}{n}");
+                vname = suffixed(&base, n);
                 n += 1;
             }
             variants.push(Variant {
@@ -1068,7 +1149,7 @@ impl<'d> TypeSpace<'d> {
     fn tagged(&mut self, tag: &str, branches: &[(S<'d>, String, bool)], name: &str) -> Shaped {
         let mut variants = Vec::new();
         let mut used = BTreeSet::new();
-        for (b, hint, _) in branches {
+        for (b, _, _) in branches {
             let view = self.obj_view(b, 0);
             let wire = view
                 .props
@@ -1079,12 +1160,21 @@ impl<'d> TypeSpace<'d> {
             let mut vname = base.clone();
             let mut n = 2;
             while !used.insert(vname.clone()) {
-                vname = format!("{base}{n}");
+                vname = suffixed(&base, n);
                 n += 1;
             }
+            // A branch with nothing but the tag is a unit variant, unless its body has to
+            // keep other properties (lossless objects) or reject them (closed objects).
             let has_body = view.props.keys().any(|k| k != tag)
-                || !matches!(view.additional, Additional::Forbidden | Additional::Absent)
-                || self.settings.lossless;
+                || !view.pattern.is_empty()
+                || match view.additional {
+                    Additional::Forbidden | Additional::Schema(_) => true,
+                    Additional::Absent | Additional::Allowed => self.settings.lossless,
+                };
+            // The body is not the branch (it lacks the tag), so it does not take the
+            // branch's name, which a `$ref`'d branch keeps for itself: it is named after the
+            // enum and the variant.
+            let hint = &format!("{name}{vname}");
             let body = if has_body {
                 let key = (b.loc.clone(), Some(tag.to_owned()));
                 match self.memo.get(&key) {
@@ -1098,7 +1188,7 @@ impl<'d> TypeSpace<'d> {
                                 extra: None,
                             }),
                         };
-                        let id = self.def(hint, b, kind);
+                        let id = self.def(hint, b, kind, false);
                         if b.stored {
                             self.memo.insert(key, Ty::Named(id));
                         }
@@ -1115,7 +1205,6 @@ impl<'d> TypeSpace<'d> {
                 boxed: false,
             });
         }
-        let _ = name;
         Shaped::Def(Kind::Tagged(Tagged {
             tag: tag.to_owned(),
             variants,
@@ -1231,6 +1320,34 @@ impl<'d> TypeSpace<'d> {
     /// capabilities (Eq, Hash, Default) of each type.
     pub fn finish(&mut self) -> Vec<Caps> {
         let n = self.defs.len();
+        // Aliases that reach themselves through aliases become wrapper structs.
+        let alias_of = |defs: &[TypeDef], i: usize| match &defs[i].kind {
+            Kind::Alias(t) => Some(t.clone()),
+            _ => None,
+        };
+        for i in 0..n {
+            let Some(t) = alias_of(&self.defs, i) else {
+                continue;
+            };
+            let mut stack = named_in(&t);
+            let mut seen = vec![false; n];
+            let mut recursive = false;
+            while let Some(x) = stack.pop() {
+                if x == i {
+                    recursive = true;
+                    break;
+                }
+                if std::mem::replace(&mut seen[x], true) {
+                    continue;
+                }
+                if let Some(t) = alias_of(&self.defs, x) {
+                    stack.extend(named_in(&t));
+                }
+            }
+            if recursive {
+                self.defs[i].kind = Kind::Wrapper(t);
+            }
+        }
         // Direct containment edges (not through Vec or Map, which are already indirect).
         let direct: Vec<Vec<usize>> = (0..n).map(|i| self.direct_children(i)).collect();
         let reaches = |from: usize, to: usize| -> bool {
@@ -1301,7 +1418,7 @@ impl<'d> TypeSpace<'d> {
                 .collect(),
             Kind::Untagged(vs) => vs.iter().filter_map(|v| direct_named(&v.ty)).collect(),
             Kind::Tagged(t) => t.variants.iter().filter_map(|v| v.body).collect(),
-            Kind::Alias(t) => direct_named(t).into_iter().collect(),
+            Kind::Alias(t) | Kind::Wrapper(t) => direct_named(t).into_iter().collect(),
             _ => Vec::new(),
         }
     }
@@ -1368,7 +1485,7 @@ impl<'d> TypeSpace<'d> {
                     ..c
                 }
             }
-            Kind::Alias(t) => caps_of_ty(t, caps),
+            Kind::Alias(t) | Kind::Wrapper(t) => caps_of_ty(t, caps),
         }
     }
 }
@@ -1405,6 +1522,44 @@ pub(crate) fn caps_of_ty(t: &Ty, caps: &[Caps]) -> Caps {
             default: true,
             ..caps_of_ty(inner, caps)
         },
+    }
+}
+
+/// A schema that only documents (`description`, `title`, `examples`...) and constrains
+/// nothing.
+fn is_annotation_only(v: &Value) -> bool {
+    v.as_object().is_some_and(|m| {
+        m.keys().all(|k| {
+            k.starts_with("x-")
+                || matches!(
+                    k.as_str(),
+                    "description"
+                        | "title"
+                        | "examples"
+                        | "example"
+                        | "default"
+                        | "deprecated"
+                        | "readOnly"
+                        | "writeOnly"
+                        | "$comment"
+                        | "externalDocs"
+                )
+        })
+    })
+}
+
+/// A Pascal-case name with a numeric suffix: `Self_` and 2 give `Self2`, not `Self_2`, which
+/// is not upper camel case.
+fn suffixed(base: &str, n: usize) -> String {
+    format!("{}{n}", base.trim_end_matches('_'))
+}
+
+/// Every named type a type expression mentions, however deep.
+fn named_in(t: &Ty) -> Vec<usize> {
+    match t {
+        Ty::Named(id) => vec![*id],
+        Ty::Vec(inner) | Ty::Map(inner) | Ty::Option(inner) => named_in(inner),
+        _ => Vec::new(),
     }
 }
 

@@ -669,7 +669,7 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = params;
+        let _ = (params, parsed);
         {
             let message = DatasetIngestionEvent {
                 payload: match parsed {
@@ -793,7 +793,7 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = params;
+        let _ = (params, parsed);
         {
             let message = ProfileUpdateEvent {
                 payload: match parsed {
@@ -917,7 +917,7 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = params;
+        let _ = (params, parsed);
         {
             let message = SegmentEvaluationEvent {
                 payload: match parsed {
@@ -1041,7 +1041,7 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = params;
+        let _ = (params, parsed);
         {
             let message = ReportSuiteChangeEvent {
                 payload: match parsed {
@@ -1165,7 +1165,7 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = params;
+        let _ = (params, parsed);
         {
             let message = DeliveryStatusEvent {
                 payload: match parsed {
@@ -1289,7 +1289,7 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = params;
+        let _ = (params, parsed);
         {
             let message = WorkflowExecutionEvent {
                 payload: match parsed {
@@ -1413,7 +1413,7 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = params;
+        let _ = (params, parsed);
         {
             let message = ActivityStateChangeEvent {
                 payload: match parsed {
@@ -1537,7 +1537,7 @@ impl<H: Handler> Router<H> {
         ::asyncapi_runtime::codegen::Dispatched,
         ::asyncapi_runtime::codegen::DispatchError,
     > {
-        let _ = params;
+        let _ = (params, parsed);
         {
             let message = JourneyStepEvent {
                 payload: match parsed {
