@@ -8,7 +8,8 @@ use crate::ir::{Ir, MessageIr, OperationIr, Role};
 use crate::names::ident;
 use crate::typespace::{Docs, TypeDef};
 
-const RT: &str = "::asyncapi_runtime::codegen";
+/// Generated files name the runtime through this alias (`use ::asyncapi_runtime::codegen as rt;`).
+const RT: &str = "rt";
 
 fn rt() -> TokenStream {
     RT.parse().unwrap_or_default()
@@ -264,6 +265,8 @@ pub fn handlers(ir: &Ir) -> TokenStream {
     quote! {
         #[allow(unused_imports)]
         use crate::messages::*;
+        #[allow(unused_imports)]
+        use ::asyncapi_runtime::codegen as rt;
 
         /// What the application does with each message it receives: one method per receive
         /// operation. Implement it and hand it to [`crate::Router`].
@@ -321,12 +324,7 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
         (_, false) => quote!(incoming.payload.to_vec()),
         (Some(t), true) => {
             let t = ty_tokens(t, defs);
-            quote! {
-                match parsed {
-                    Ok(value) => #rt::decode_json::<#t>(value).map_err(|error| #rt::DispatchError::BadPayload { message: #key, error })?,
-                    Err(e) => return Err(#rt::DispatchError::BadPayload { message: #key, error: #rt::PayloadError { path: ".".into(), message: e.clone() } }),
-                }
-            }
+            quote!(#rt::decode_payload::<#t>(#key, parsed)?)
         }
         (None, true) => quote!(parsed.clone().unwrap_or(::serde_json::Value::Null)),
     };
@@ -336,10 +334,7 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
             let k = header_kind(k);
             quote!((#n, #k))
         });
-        quote! {
-            headers: #rt::decode_json::<#h>(&#rt::headers_to_json(incoming.headers, &[#(#kinds),*]))
-                .map_err(|error| #rt::DispatchError::BadHeaders { message: #key, error })?,
-        }
+        quote!(headers: #rt::decode_headers::<#h>(#key, incoming.headers, &[#(#kinds),*])?,)
     });
     let wrap = match &op.enum_name {
         Some(e) => {
@@ -356,27 +351,21 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
                 let wire = &f.wire;
                 let ty = ty_tokens(&f.ty, defs);
                 let kind = header_kind(f.kind);
-                quote! {
-                    #fname: {
-                        let raw = params.iter().find(|(n, _)| n == #wire).map(|(_, v)| v.as_str()).unwrap_or_default();
-                        #rt::decode_json::<#ty>(&#rt::text_to_json(raw, #kind)).map_err(|error| #rt::DispatchError::BadParameter {
-                            channel: #channel_key, name: #wire, value: raw.to_owned(), reason: error.message,
-                        })?
-                    },
-                }
+                quote!(#fname: #rt::decode_param::<#ty>(#channel_key, #wire, params, #kind)?,)
             });
             quote!(#pname { #(#fields)* },)
         }
         _ => quote!(),
     };
     let correlation = match &m.correlation {
-        Some(loc) => quote!(#rt::extract_expression(#loc, incoming.headers, parsed.as_ref().ok())),
+        Some(loc) => quote!(Some(#loc)),
         None => quote!(None),
     };
     let method = ident(&op.method);
-    let reply = match &op.reply {
-        Some(r) if !r.messages.is_empty() => {
-            let fallback = r.channel.and_then(|c| {
+    let has_reply = op.reply.as_ref().is_some_and(|r| !r.messages.is_empty());
+    let (bind, reply) = match &op.reply {
+        Some(r) if has_reply => {
+            let fixed = r.channel.and_then(|c| {
                 let ch = &ir.channels[c];
                 if ch.params.is_some() {
                     None
@@ -384,50 +373,31 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
                     ch.address.clone()
                 }
             });
-            let fallback = match fallback {
-                Some(a) => quote!(Some(#a.to_owned())),
+            let fixed = match fixed {
+                Some(a) => quote!(Some(#a)),
                 None => quote!(None),
             };
-            let from_message = match &r.address_location {
-                Some(loc) => {
-                    quote!(#rt::extract_expression(#loc, incoming.headers, parsed.as_ref().ok()))
-                }
+            let location = match &r.address_location {
+                Some(loc) => quote!(Some(#loc)),
                 None => quote!(None),
             };
-            quote! {{
-                let address: ::std::option::Option<::std::string::String> = #from_message.or(#fallback);
-                let address = address.unwrap_or_default();
-                if address.is_empty() {
-                    #rt::tracing::warn!(operation = #op_key, "no reply address: the message has none and the reply channel has no fixed address");
-                }
-                let reply = result.encode(address).map_err(|error| #rt::DispatchError::Handler { operation: #op_key, error: error.into() })?;
-                Some(reply)
-            }}
+            (
+                quote!(let result =),
+                quote! {
+                    Some(result.encode(#rt::reply_address(#op_key, #location, #fixed, &incoming, parsed))
+                        .map_err(|error| #rt::DispatchError::Handler { operation: #op_key, error: error.into() })?)
+                },
+            )
         }
-        _ => quote!(None),
-    };
-    let has_reply = op.reply.as_ref().is_some_and(|r| !r.messages.is_empty());
-    let bind = if has_reply {
-        quote!(let result =)
-    } else {
-        quote!()
+        _ => (quote!(), quote!(None)),
     };
     quote! {
         {
             let message = #mtype { payload: #payload, #headers };
-            let context = #rt::Context {
-                operation: #op_key,
-                channel: #channel_key,
-                message: #key,
-                address: incoming.address.map(::std::borrow::ToOwned::to_owned),
-                headers: incoming.headers.clone(),
-                content_type: incoming.content_type.map(::std::borrow::ToOwned::to_owned),
-                correlation_id: #correlation,
-            };
+            let context = #rt::context(#op_key, #channel_key, #key, &incoming, #correlation, parsed);
             #bind self.handler.#method(#wrap, #params context).await
                 .map_err(|error| #rt::DispatchError::Handler { operation: #op_key, error })?;
-            let reply = #reply;
-            Ok(#rt::Dispatched { operation: #op_key, message: #key, reply })
+            Ok(#rt::Dispatched { operation: #op_key, message: #key, reply: #reply })
         }
     }
 }
@@ -435,13 +405,14 @@ fn arm(route: &Route<'_>, ir: &Ir, defs: &[TypeDef], with_params: bool) -> Token
 /// `select` over some routes (by their global index), then the handler of the chosen one.
 fn select_and_call(
     routes: &[usize],
+    accept_exprs: &[TokenStream],
     channel_label: &str,
     consts_name: &proc_macro2::Ident,
 ) -> TokenStream {
     let rt = rt();
     let accepts = routes.iter().enumerate().map(|(i, r)| {
-        let f = format_ident!("accepts_{}", r);
-        quote!(#i => #f(&parsed),)
+        let e = &accept_exprs[*r];
+        quote!(#i => #e,)
     });
     let arms = routes.iter().enumerate().map(|(i, r)| {
         let f = format_ident!("handle_{}", r);
@@ -476,36 +447,23 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
     let mut channel_fns = Vec::new();
     let mut address_arms = Vec::new();
     let mut route_fns = Vec::new();
+    let mut accept_exprs = Vec::new();
     for (i, r) in routes.iter().enumerate() {
         let handle = format_ident!("handle_{}", i);
-        let accepts = format_ident!("accepts_{}", i);
         let body = arm(r, ir, defs, true);
         route_fns.push(quote! {
-            async fn #handle(&self, incoming: #rt::Incoming<'_>, params: &[(::std::string::String, ::std::string::String)], parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
+            async fn #handle(&self, incoming: #rt::Incoming<'_>, params: &[(::std::string::String, ::std::string::String)], parsed: &#rt::Parsed) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
                 let _ = (params, parsed);
                 #body
             }
         });
         let m = &ir.messages[r.message];
-        let check = match (&m.payload, m.json) {
+        accept_exprs.push(match (&m.payload, m.json) {
             (Some(t), true) => {
                 let t = ty_tokens(t, defs);
-                quote! {
-                    match parsed {
-                        Ok(value) => #rt::decode_json::<#t>(value).map(|_| ()),
-                        Err(e) => Err(#rt::PayloadError { path: ".".into(), message: e.clone() }),
-                    }
-                }
+                quote!(#rt::accepts::<#t>(&parsed))
             }
-            _ => quote!({
-                let _ = parsed;
-                Ok(())
-            }),
-        };
-        consts.push(quote! {
-            fn #accepts(parsed: &::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<(), #rt::PayloadError> {
-                #check
-            }
+            _ => quote!(Ok(())),
         });
     }
     for (ci, c) in ir.channels.iter().enumerate() {
@@ -530,9 +488,9 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
                 .trim_start_matches("CHANNEL_")
                 .to_ascii_lowercase()
         );
-        let body = select_and_call(&members, &c.key, &consts_name);
+        let body = select_and_call(&members, &accept_exprs, &c.key, &consts_name);
         channel_fns.push(quote! {
-            async fn #fn_name(&self, incoming: #rt::Incoming<'_>, params: ::std::vec::Vec<(::std::string::String, ::std::string::String)>, parsed: ::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
+            async fn #fn_name(&self, incoming: #rt::Incoming<'_>, params: ::std::vec::Vec<(::std::string::String, ::std::string::String)>, parsed: #rt::Parsed) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
                 #body
             }
         });
@@ -562,7 +520,7 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
             .iter()
             .map(|&i| candidate(&ir.messages[routes[i].message]));
         consts.push(quote!(const CANDIDATES_ANY: &[#rt::Candidate] = &[#(#cands),*];));
-        let body = select_and_call(&any, "*", &format_ident!("CANDIDATES_ANY"));
+        let body = select_and_call(&any, &accept_exprs, "*", &format_ident!("CANDIDATES_ANY"));
         quote! {
             let params: ::std::vec::Vec<(::std::string::String, ::std::string::String)> = ::std::vec::Vec::new();
             #body
@@ -571,6 +529,8 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
     quote! {
         #[allow(unused_imports)]
         use crate::types::*;
+        #[allow(unused_imports)]
+        use ::asyncapi_runtime::codegen as rt;
         use crate::handlers::Handler;
         #[allow(unused_imports)]
         use crate::messages::*;
@@ -600,8 +560,7 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
 
             /// Dispatches one message.
             pub async fn route(&self, incoming: #rt::Incoming<'_>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
-                let parsed: ::std::result::Result<::serde_json::Value, ::std::string::String> =
-                    ::serde_json::from_slice(incoming.payload).map_err(|e| ::std::format!("not JSON: {e}"));
+                let parsed = #rt::parse_payload(incoming.payload);
                 match incoming.address {
                     Some(address) => {
                         #(#address_arms)*
@@ -612,7 +571,7 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
                 }
             }
 
-            async fn dispatch_any(&self, incoming: #rt::Incoming<'_>, parsed: ::std::result::Result<::serde_json::Value, ::std::string::String>) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
+            async fn dispatch_any(&self, incoming: #rt::Incoming<'_>, parsed: #rt::Parsed) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
                 #any_body
             }
 
@@ -676,6 +635,8 @@ pub fn publisher(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
     quote! {
         #[allow(unused_imports)]
         use crate::messages::*;
+        #[allow(unused_imports)]
+        use ::asyncapi_runtime::codegen as rt;
 
         /// Sends typed messages through a transport's [`Sink`](::asyncapi_runtime::Sink): one
         /// method per send operation, building the address from typed parameters.

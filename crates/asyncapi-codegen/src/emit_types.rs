@@ -166,6 +166,11 @@ fn derives(caps: Caps, serde: bool) -> TokenStream {
 }
 
 /// Every type of the space, in definition order.
+/// One type definition.
+pub fn emit_one(defs: &[TypeDef], i: usize, caps: Caps) -> TokenStream {
+    emit_def(&defs[i], caps, defs)
+}
+
 pub fn emit(space: &TypeSpace<'_>, caps: &[Caps]) -> TokenStream {
     let defs = &space.defs;
     let items = defs
@@ -219,10 +224,10 @@ fn emit_def(def: &TypeDef, caps: Caps, defs: &[TypeDef]) -> TokenStream {
                 }
             }
         }
-        Kind::Enum(e) => emit_string_enum(&name, &def.name, e, docs),
+        Kind::Enum(e) => emit_string_enum(&name, e, docs),
         Kind::Tagged(t) => emit_tagged(&name, t, caps, docs, defs),
         Kind::Untagged(vs) => emit_untagged(&name, vs, caps, docs, defs),
-        Kind::Newtype(nt) => emit_newtype(&name, &def.name, nt, caps, docs, defs),
+        Kind::Newtype(nt) => emit_newtype(&name, nt, caps, docs, defs),
     }
 }
 
@@ -255,116 +260,30 @@ fn emit_field(f: &Field, defs: &[TypeDef]) -> TokenStream {
     }
 }
 
-fn emit_string_enum(
-    name: &proc_macro2::Ident,
-    type_name: &str,
-    e: &StringEnum,
-    docs: TokenStream,
-) -> TokenStream {
+fn emit_string_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream) -> TokenStream {
     let idents: Vec<_> = e.variants.iter().map(|(v, _)| ident(v)).collect();
     let wires: Vec<&String> = e.variants.iter().map(|(_, w)| w).collect();
     let variant_docs = wires.iter().map(|w| format!(" `{w}`"));
-    let known = quote!(&[#(#wires),*]);
-    let (unknown_variant, unknown_arm, parse_fallback, from_str_err, schema) = if e.open {
-        let schema = json_tokens(&serde_json::json!({
-            "anyOf": [{"type": "string", "enum": wires}, {"type": "string"}],
-            "description": "Known values are listed; other values are accepted and kept."
-        }));
+    let (mode, copy, unknown) = if e.open {
         (
+            quote!(open),
+            quote!(),
             quote! {
                 /// A value this version of the API description does not list, kept as it arrived.
                 Unknown(::std::string::String),
             },
-            quote!(Self::Unknown(value) => value.as_str(),),
-            quote!(Ok(Self::Unknown(other.to_owned()))),
-            quote!(::std::convert::Infallible),
-            schema,
         )
     } else {
-        let schema = json_tokens(&serde_json::json!({"type": "string", "enum": wires}));
-        let msg = format!("unknown {type_name} value `{{other}}`");
-        (
-            quote!(),
-            quote!(),
-            quote!(Err(::std::format!(#msg))),
-            quote!(::std::string::String),
-            schema,
-        )
-    };
-    let deserialize = if e.open {
-        quote! {
-            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
-            Ok(match value.as_str() {
-                #(#wires => Self::#idents,)*
-                _ => Self::Unknown(value),
-            })
-        }
-    } else {
-        quote! {
-            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
-            match value.as_str() {
-                #(#wires => Ok(Self::#idents),)*
-                other => Err(<D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN)),
-            }
-        }
+        (quote!(strict), quote!(Copy,), quote!())
     };
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, #copy PartialEq, Eq, Hash)]
         pub enum #name {
             #(#[doc = #variant_docs] #idents,)*
-            #unknown_variant
+            #unknown
         }
-
-        impl #name {
-            /// The values the API description lists.
-            pub const KNOWN: &'static [&'static str] = #known;
-
-            /// The value as it is on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(Self::#idents => #wires,)*
-                    #unknown_arm
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for #name {
-            type Err = #from_str_err;
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                match value {
-                    #(#wires => Ok(Self::#idents),)*
-                    other => #parse_fallback,
-                }
-            }
-        }
-
-        impl ::serde::Serialize for #name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                #deserialize
-            }
-        }
-
-        impl ::schemars::JsonSchema for #name {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                #type_name.into()
-            }
-            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                ::schemars::json_schema!(#schema)
-            }
-        }
+        ::asyncapi_runtime::string_enum_impls!(#name (#mode) { #(#idents = #wires),* });
     }
 }
 
@@ -441,19 +360,6 @@ fn emit_untagged(
     }
 }
 
-fn number_literal(x: f64, inner: &Ty) -> TokenStream {
-    match inner {
-        Ty::Int(_) if x.fract() == 0.0 => {
-            let l = Literal::i128_unsuffixed(x as i128);
-            quote!(#l)
-        }
-        _ => {
-            let l = Literal::f64_unsuffixed(x);
-            quote!(#l)
-        }
-    }
-}
-
 /// A bound in a newtype's schema: an integer's bounds are integers.
 fn schema_number(x: f64, is_int: bool) -> Value {
     let n = if is_int && x.fract() == 0.0 && x.abs() < 9.0e15 {
@@ -466,12 +372,12 @@ fn schema_number(x: f64, is_int: bool) -> Value {
 
 fn emit_newtype(
     name: &proc_macro2::Ident,
-    type_name: &str,
     nt: &Newtype,
     caps: Caps,
     docs: TokenStream,
     defs: &[TypeDef],
 ) -> TokenStream {
+    let check = quote!(::asyncapi_runtime::codegen::check);
     let inner = nt.inner.clone().unwrap_or(Ty::String);
     let inner_ty = ty_tokens(&inner, defs);
     let eq = caps.eq.then(|| quote!(Eq,));
@@ -496,133 +402,77 @@ fn emit_newtype(
             schema.insert("type".into(), "number".into());
         }
     }
-    if let Some(n) = nt.min_length {
-        let l = Literal::u64_unsuffixed(n);
-        let msg = format!("must be at least {n} characters long");
-        checks.push(quote!(if value.chars().count() < #l { return Err(#msg.into()); }));
-        schema.insert("minLength".into(), n.into());
-    }
-    if let Some(n) = nt.max_length {
-        let l = Literal::u64_unsuffixed(n);
-        let msg = format!("must be at most {n} characters long");
-        checks.push(quote!(if value.chars().count() > #l { return Err(#msg.into()); }));
-        schema.insert("maxLength".into(), n.into());
+    let opt = |x: Option<f64>| match x {
+        Some(x) => {
+            let l = Literal::f64_unsuffixed(x);
+            quote!(Some(#l))
+        }
+        None => quote!(None),
+    };
+    let opt_u = |x: Option<u64>| match x {
+        Some(x) => {
+            let l = Literal::u64_unsuffixed(x);
+            quote!(Some(#l))
+        }
+        None => quote!(None),
+    };
+    if nt.min_length.is_some() || nt.max_length.is_some() {
+        let (min, max) = (opt_u(nt.min_length), opt_u(nt.max_length));
+        checks.push(quote!(#check::length(value, #min, #max)?;));
+        if let Some(n) = nt.min_length {
+            schema.insert("minLength".into(), n.into());
+        }
+        if let Some(n) = nt.max_length {
+            schema.insert("maxLength".into(), n.into());
+        }
     }
     if let Some(p) = &nt.pattern {
-        let msg = format!("must match the pattern `{p}`");
-        checks.push(quote! {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(|| {
-                ::regress::Regex::new(#p).expect("asyncapi-gen checked this pattern when it generated the code")
-            });
-            if PATTERN.find(&value).is_none() { return Err(#msg.into()); }
-        });
+        checks.push(quote!(#check::pattern(value, #p)?;));
         schema.insert("pattern".into(), p.clone().into());
     }
-    let mut bound = |x: Option<f64>, op: TokenStream, key: &str, what: &str| {
-        if let Some(x) = x {
-            let lit = number_literal(x, &inner);
-            let msg = format!("must be {what} {x}");
-            checks.push(quote!(if value #op #lit { return Err(#msg.into()); }));
-            schema.insert(key.into(), schema_number(x, is_int));
-        }
-    };
-    bound(nt.minimum, quote!(<), "minimum", "at least");
-    bound(nt.maximum, quote!(>), "maximum", "at most");
-    bound(
+    let numeric = [
+        nt.minimum,
+        nt.maximum,
         nt.exclusive_minimum,
-        quote!(<=),
-        "exclusiveMinimum",
-        "more than",
-    );
-    bound(
         nt.exclusive_maximum,
-        quote!(>=),
-        "exclusiveMaximum",
-        "less than",
-    );
-    if let Some(m) = nt.multiple_of {
-        let msg = format!("must be a multiple of {m}");
-        if is_int && m.fract() == 0.0 && m >= 1.0 {
-            let lit = Literal::i128_unsuffixed(m as i128);
-            checks.push(quote!(if value % #lit != 0 { return Err(#msg.into()); }));
-        } else {
-            let lit = Literal::f64_unsuffixed(m);
-            checks.push(quote! {
-                let ratio = value as f64 / #lit;
-                if (ratio - ratio.round()).abs() > 1e-9 { return Err(#msg.into()); }
-            });
+        nt.multiple_of,
+    ];
+    if numeric.iter().any(Option::is_some) {
+        let as_f64 = match &inner {
+            Ty::Float("f64") => quote!(*value),
+            Ty::Int("i8" | "i16" | "i32" | "u8" | "u16" | "u32") | Ty::Float(_) => {
+                quote!(f64::from(*value))
+            }
+            _ => quote!(*value as f64),
+        };
+        let [min, max, emin, emax, mult] = numeric.map(opt);
+        checks.push(quote!(#check::range(#as_f64, #min, #max, #emin, #emax, #mult)?;));
+        for (key, x) in [
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ]
+        .iter()
+        .zip(numeric)
+        {
+            if let Some(x) = x {
+                schema.insert((*key).into(), schema_number(x, is_int));
+            }
         }
-        schema.insert("multipleOf".into(), schema_number(m, is_int));
     }
     let schema = json_tokens(&Value::Object(schema));
-    let check_fn = if checks.is_empty() {
-        quote!()
+    let (bind, body) = if checks.is_empty() {
+        (quote!(|_| Ok(())), quote!())
     } else {
-        quote!(#(#checks)*)
+        (quote!(|value|), quote!({ #(#checks)* Ok(()) }))
     };
-    let err_prefix = format!("invalid {type_name}: ");
-    let bind = if matches!(inner, Ty::String) {
-        quote!()
-    } else {
-        quote!(let value = *value;)
-    };
+    let eq_hash = quote!(#eq #hash);
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, #eq #hash ::serde::Serialize)]
-        #[serde(transparent)]
+        #[derive(Debug, Clone, PartialEq, #eq_hash)]
         pub struct #name(#inner_ty);
-
-        impl #name {
-            /// Checks the value against the schema's constraints.
-            pub fn new(value: #inner_ty) -> ::std::result::Result<Self, ::std::string::String> {
-                Self::check(&value).map_err(|e| ::std::format!("{}{}", #err_prefix, e))?;
-                Ok(Self(value))
-            }
-
-            fn check(value: &#inner_ty) -> ::std::result::Result<(), &'static str> {
-                #bind
-                #check_fn
-                let _ = value;
-                Ok(())
-            }
-
-            pub fn get(&self) -> &#inner_ty {
-                &self.0
-            }
-
-            pub fn into_inner(self) -> #inner_ty {
-                self.0
-            }
-        }
-
-        impl ::std::ops::Deref for #name {
-            type Target = #inner_ty;
-            fn deref(&self) -> &#inner_ty {
-                &self.0
-            }
-        }
-
-        impl ::std::convert::TryFrom<#inner_ty> for #name {
-            type Error = ::std::string::String;
-            fn try_from(value: #inner_ty) -> ::std::result::Result<Self, Self::Error> {
-                Self::new(value)
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let value = <#inner_ty as ::serde::Deserialize>::deserialize(deserializer)?;
-                Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-            }
-        }
-
-        impl ::schemars::JsonSchema for #name {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                #type_name.into()
-            }
-            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                ::schemars::json_schema!(#schema)
-            }
-        }
+        ::asyncapi_runtime::constrained_impls!(#name(#inner_ty), #bind #body, #schema);
     }
 }

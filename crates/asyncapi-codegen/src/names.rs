@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 pub fn words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    let chars: Vec<char> = name.chars().collect();
+    let chars: Vec<char> = name.chars().flat_map(transliterate).collect();
     for (i, &c) in chars.iter().enumerate() {
         if !c.is_ascii_alphanumeric() {
             if !cur.is_empty() {
@@ -31,6 +31,43 @@ pub fn words(name: &str) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+/// Latin letters with diacritics as their base letters (`über` -> `uber`, `größe` ->
+/// `grosse`), so that identifiers stay ASCII without losing letters; other characters are
+/// kept as they are (and dropped later when not alphanumeric ASCII).
+fn transliterate(c: char) -> Vec<char> {
+    let base = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => "a",
+        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' => "A",
+        'ç' | 'ć' | 'č' => "c",
+        'Ç' | 'Ć' | 'Č' => "C",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' => "e",
+        'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ę' | 'Ě' => "E",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
+        'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' => "I",
+        'ñ' | 'ń' | 'ň' => "n",
+        'Ñ' | 'Ń' | 'Ň' => "N",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => "o",
+        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' => "O",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' => "u",
+        'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' => "U",
+        'ý' | 'ÿ' => "y",
+        'Ý' => "Y",
+        'ß' => "ss",
+        'æ' => "ae",
+        'Æ' => "Ae",
+        'œ' => "oe",
+        'Œ' => "Oe",
+        'ł' => "l",
+        'Ł' => "L",
+        'ś' | 'š' => "s",
+        'Ś' | 'Š' => "S",
+        'ź' | 'ż' | 'ž' => "z",
+        'Ź' | 'Ż' | 'Ž' => "Z",
+        _ => return vec![c],
+    };
+    base.chars().collect()
 }
 
 /// `PascalCase`; `fallback` when nothing usable is left; a leading digit gets a prefix.
@@ -145,6 +182,8 @@ mod tests {
         assert_eq!(pascal("lightMeasured", "T"), "LightMeasured");
         assert_eq!(pascal("200-response", "T"), "V200Response");
         assert_eq!(pascal("€€", "Value"), "Value");
+        assert_eq!(pascal("über", "V"), "Uber");
+        assert_eq!(snake("größe", "f"), "grosse");
         assert_eq!(snake("xdm:ingestionId", "f"), "xdm_ingestion_id");
         assert_eq!(snake("1st", "f"), "_1st");
         assert_eq!(snake("@id", "f"), "id");

@@ -16,6 +16,53 @@ pub fn file(header: &str, tokens: TokenStream) -> Result<String, GenerateError> 
     Ok(format!("{header}{}", prettyplease::unparse(&parsed)))
 }
 
+/// Parses tokens as the items of a file and prints them with prettyplease (no header).
+pub fn items(tokens: TokenStream) -> Result<String, GenerateError> {
+    let parsed: syn::File = syn::parse2(tokens)
+        .map_err(|e| GenerateError(format!("generated tokens do not parse: {e}")))?;
+    Ok(prettyplease::unparse(&parsed))
+}
+
+/// Runs every job, on as many threads as there are cores, and returns their results in order.
+pub fn run_jobs(
+    jobs: &[Box<dyn Fn() -> Result<String, GenerateError> + Sync + '_>],
+) -> Result<Vec<String>, GenerateError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<String, GenerateError>>> =
+        (0..jobs.len()).map(|_| None).collect();
+    let done: Vec<Vec<(usize, Result<String, GenerateError>)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        out.push((i, job()));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    for (i, r) in done.into_iter().flatten() {
+        results[i] = Some(r);
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(GenerateError("a rendering thread failed".into()))))
+        .collect()
+}
+
 pub fn lib_rs(ir: &Ir, settings: &Settings) -> TokenStream {
     let mut doc = vec![
         format!(" {} (version {}).", ir.title, ir.version),
@@ -109,9 +156,6 @@ pub fn cargo_toml(settings: &Settings, uses: &Uses, ir: &Ir) -> String {
             s,
             "chrono = {{ version = \"0.4.41\", default-features = false, features = [\"serde\", \"std\"] }}"
         );
-    }
-    if uses.regress {
-        let _ = writeln!(s, "regress = \"0.10\"");
     }
     let _ = writeln!(s, "schemars = {{ version = \"1.0\", features = [{}] }}", {
         if uses.url {

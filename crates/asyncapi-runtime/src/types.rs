@@ -20,12 +20,37 @@ pub mod check {
         Ok(())
     }
 
-    /// `pattern` (ECMA-262 semantics, unanchored as JSON Schema says).
-    pub fn pattern(value: &str, regex: &regress::Regex, source: &str) -> Result<(), String> {
-        match regex.find(value) {
-            Some(_) => Ok(()),
-            None => Err(format!("must match the pattern `{source}`")),
+    /// `pattern` (ECMA-262 semantics, unanchored as JSON Schema says). Each pattern is
+    /// compiled once per process; a pattern that does not compile fails every value (the
+    /// generator only emits patterns it compiled).
+    pub fn pattern(value: &str, source: &'static str) -> Result<(), String> {
+        match compiled(source) {
+            Some(regex) if regex.find(value).is_some() => Ok(()),
+            Some(_) => Err(format!("must match the pattern `{source}`")),
+            None => Err(format!(
+                "the pattern `{source}` is not a valid regular expression"
+            )),
         }
+    }
+
+    fn compiled(source: &'static str) -> Option<&'static regress::Regex> {
+        use std::collections::HashMap;
+        use std::sync::{OnceLock, RwLock};
+        type Cache = RwLock<HashMap<&'static str, Option<&'static regress::Regex>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some(found) = cache.read().unwrap_or_else(|e| e.into_inner()).get(source) {
+            return *found;
+        }
+        // Compiled once per distinct pattern and kept for the life of the process.
+        let regex: Option<&'static regress::Regex> = regress::Regex::new(source)
+            .ok()
+            .map(|r| &*Box::leak(Box::new(r)));
+        *cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(source)
+            .or_insert(regex)
     }
 
     /// Numeric bounds. Integers are compared exactly when they fit in an `f64` mantissa.
@@ -62,25 +87,12 @@ pub mod check {
     }
 }
 
-/// A string enum with `Display`, `FromStr`, serde and schemars impls. `(open)` enums keep
-/// values the document does not list in an `Unknown(String)` variant; `(strict)` enums
-/// reject them.
+/// The impls of a generated string enum: `as_str`, `KNOWN`, `Display`, `FromStr`, serde and
+/// schemars. `(open)` enums end with an `Unknown(String)` variant that keeps values the
+/// document does not list; `(strict)` enums reject them.
 #[macro_export]
-macro_rules! string_enum {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $name:ident (open) {
-            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        $vis enum $name {
-            $( $(#[$vmeta])* $variant, )*
-            /// A value this version of the API description does not list, kept as it arrived.
-            Unknown(::std::string::String),
-        }
-
+macro_rules! string_enum_impls {
+    ($name:ident (open) { $( $variant:ident = $wire:literal ),* $(,)? }) => {
         impl $name {
             /// The values the API description lists.
             pub const KNOWN: &'static [&'static str] = &[$($wire),*];
@@ -126,20 +138,9 @@ macro_rules! string_enum {
             }
         }
 
-        $crate::string_enum!(@common $name);
+        $crate::string_enum_impls!(@common $name);
     };
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $name:ident (strict) {
-            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        $vis enum $name {
-            $( $(#[$vmeta])* $variant, )*
-        }
-
+    ($name:ident (strict) { $( $variant:ident = $wire:literal ),* $(,)? }) => {
         impl $name {
             /// The values the API description lists.
             pub const KNOWN: &'static [&'static str] = &[$($wire),*];
@@ -181,7 +182,7 @@ macro_rules! string_enum {
             }
         }
 
-        $crate::string_enum!(@common $name);
+        $crate::string_enum_impls!(@common $name);
     };
     (@common $name:ident) => {
         impl ::std::fmt::Display for $name {
@@ -198,33 +199,18 @@ macro_rules! string_enum {
     };
 }
 
-/// A newtype that checks its value on construction and on deserialization. `check(value)`
-/// is a block returning `Result<(), String>`; `schema` is the JSON Schema of the value.
+/// The impls of a generated constrained newtype `struct Name(Inner);`: `new` (which checks
+/// the value with `check`, a function returning `Result<(), String>`), `get`, `into_inner`,
+/// `Deref`, `TryFrom`, serde (deserializing checks too) and schemars (`schema`).
 #[macro_export]
-macro_rules! constrained {
-    (
-        $(#[$meta:meta])*
-        $vis:vis struct $name:ident($inner:ty);
-        check($value:ident) $check:block
-        schema $schema:tt
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq)]
-        $vis struct $name($inner);
-
-        impl $crate::codegen::serde::Serialize for $name {
-            fn serialize<S: $crate::codegen::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                <$inner as $crate::codegen::serde::Serialize>::serialize(&self.0, serializer)
-            }
-        }
-
+macro_rules! constrained_impls {
+    ($name:ident($inner:ty), $check:expr, $schema:tt) => {
         impl $name {
             /// Checks the value against the schema's constraints.
             pub fn new(value: $inner) -> ::std::result::Result<Self, ::std::string::String> {
-                let $value = &value;
-                let check = || -> ::std::result::Result<(), ::std::string::String> { $check };
-                let checked = check();
-                checked.map_err(|e| ::std::format!("invalid {}: {}", stringify!($name), e))?;
+                let check: fn(&$inner) -> ::std::result::Result<(), ::std::string::String> = $check;
+                check(&value)
+                    .map_err(|e| ::std::format!("invalid {}: {}", stringify!($name), e))?;
                 Ok(Self(value))
             }
 
@@ -251,9 +237,21 @@ macro_rules! constrained {
             }
         }
 
+        impl $crate::codegen::serde::Serialize for $name {
+            fn serialize<S: $crate::codegen::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                <$inner as $crate::codegen::serde::Serialize>::serialize(&self.0, serializer)
+            }
+        }
+
         impl<'de> $crate::codegen::serde::Deserialize<'de> for $name {
-            fn deserialize<D: $crate::codegen::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                let value = <$inner as $crate::codegen::serde::Deserialize>::deserialize(deserializer)?;
+            fn deserialize<D: $crate::codegen::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let value =
+                    <$inner as $crate::codegen::serde::Deserialize>::deserialize(deserializer)?;
                 Self::new(value).map_err(<D::Error as $crate::codegen::serde::de::Error>::custom)
             }
         }
@@ -262,7 +260,9 @@ macro_rules! constrained {
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 stringify!($name).into()
             }
-            fn json_schema(_: &mut $crate::codegen::schemars::SchemaGenerator) -> $crate::codegen::schemars::Schema {
+            fn json_schema(
+                _: &mut $crate::codegen::schemars::SchemaGenerator,
+            ) -> $crate::codegen::schemars::Schema {
                 $crate::codegen::schemars::json_schema!($schema)
             }
         }
@@ -274,36 +274,42 @@ macro_rules! constrained {
 mod tests {
     use std::str::FromStr;
 
-    crate::string_enum! {
-        /// Lights.
-        pub enum Light (open) {
-            /// `on`
-            On = "on",
-            Off = "off",
-        }
+    /// Lights.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub enum Light {
+        /// `on`
+        On,
+        Off,
+        Unknown(String),
     }
+    crate::string_enum_impls!(Light (open) { On = "on", Off = "off" });
 
-    crate::string_enum! {
-        pub enum Mode (strict) { Auto = "auto", Manual = "manual" }
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Mode {
+        Auto,
+        Manual,
     }
+    crate::string_enum_impls!(Mode (strict) { Auto = "auto", Manual = "manual" });
 
-    crate::constrained! {
-        /// A short code.
-        pub struct Code(String);
-        check(value) {
-            static PATTERN: std::sync::LazyLock<regress::Regex> =
-                std::sync::LazyLock::new(|| regress::Regex::new("^[A-Z]+$").expect("valid"));
+    /// A short code.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    pub struct Code(String);
+    crate::constrained_impls!(
+        Code(String),
+        |value| {
             crate::types::check::length(value, Some(2), Some(4))?;
-            crate::types::check::pattern(value, &PATTERN, "^[A-Z]+$")
-        }
-        schema { "type": "string", "minLength": 2, "maxLength": 4, "pattern": "^[A-Z]+$" }
-    }
+            crate::types::check::pattern(value, "^[A-Z]+$")
+        },
+        { "type": "string", "minLength": 2, "maxLength": 4, "pattern": "^[A-Z]+$" }
+    );
 
-    crate::constrained! {
-        pub struct Percent(u8);
-        check(value) { crate::types::check::range(f64::from(*value), None, Some(100.0), None, None, None) }
-        schema { "type": "integer", "maximum": 100 }
-    }
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Percent(u8);
+    crate::constrained_impls!(
+        Percent(u8),
+        |value| crate::types::check::range(f64::from(*value), None, Some(100.0), None, None, None),
+        { "type": "integer", "maximum": 100 }
+    );
 
     #[test]
     fn open_enum_keeps_unknown_values() {

@@ -11,134 +11,25 @@ pub type EventId = ::uuid::Uuid;
 /// Example: `"7265cdc4d42b467fbb77878b5fba3d9b"`
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ClientId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClientId(::std::string::String);
-impl ClientId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| ::std::format!("{}{}", "invalid ClientId: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for ClientId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ClientId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ClientId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for ClientId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ClientId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    ClientId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Adobe IMS organization id, usually 24 upper-case hexadecimal digits followed by `@AdobeOrg`.
 ///
 /// Example: `"C74F69D7594880280A495D09@AdobeOrg"`
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImsOrgId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ImsOrgId(::std::string::String);
-impl ImsOrgId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| ::std::format!("{}{}", "invalid ImsOrgId: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^[0-9A-Za-z]+@AdobeOrg$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^[0-9A-Za-z]+@AdobeOrg$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for ImsOrgId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ImsOrgId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ImsOrgId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for ImsOrgId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ImsOrgId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "pattern" : "^[0-9A-Za-z]+@AdobeOrg$" }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    ImsOrgId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^[0-9A-Za-z]+@AdobeOrg$") ?;
+    Ok(()) }, { "type" : "string", "pattern" : "^[0-9A-Za-z]+@AdobeOrg$" }
+);
 /// The fields every event in the `adobe_io` delivery format carries next to its `event` body. Each message combines this with its own `event` schema.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/AdobeIoEnvelope`.
@@ -171,207 +62,38 @@ pub struct AdobeIoEnvelope {
 /// CloudEvents specification version.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/CloudEventEnvelope/properties/specversion`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CloudEventEnvelopeSpecversion {
     /// `1.0`
     V10,
 }
-impl CloudEventEnvelopeSpecversion {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["1.0"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V10 => "1.0",
-        }
-    }
-}
-impl ::std::fmt::Display for CloudEventEnvelopeSpecversion {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for CloudEventEnvelopeSpecversion {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "1.0" => Ok(Self::V10),
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown CloudEventEnvelopeSpecversion value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for CloudEventEnvelopeSpecversion {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CloudEventEnvelopeSpecversion {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "1.0" => Ok(Self::V10),
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for CloudEventEnvelopeSpecversion {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "CloudEventEnvelopeSpecversion".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "enum" : ["1.0"] })
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    CloudEventEnvelopeSpecversion(strict) { V10 = "1.0" }
+);
 /// URI reference naming the event provider that raised the event.
 ///
 /// Example: `"urn:uuid:0a1ff49f-099d-4d2f-8d41-a49957e551a1"`
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/CloudEventEnvelope/properties/source`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CloudEventEnvelopeSource(::std::string::String);
-impl CloudEventEnvelopeSource {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid CloudEventEnvelopeSource: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for CloudEventEnvelopeSource {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CloudEventEnvelopeSource {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CloudEventEnvelopeSource {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for CloudEventEnvelopeSource {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "CloudEventEnvelopeSource".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    CloudEventEnvelopeSource(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Old name of `recipientclientid`, still sent until the end of 2026.
 ///
 /// Deprecated by the API description.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/CloudEventEnvelope/properties/recipient_client_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CloudEventEnvelopeRecipientClientId(::std::string::String);
-impl CloudEventEnvelopeRecipientClientId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!(
-                    "{}{}", "invalid CloudEventEnvelopeRecipientClientId: ", e
-                )
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for CloudEventEnvelopeRecipientClientId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for CloudEventEnvelopeRecipientClientId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CloudEventEnvelopeRecipientClientId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for CloudEventEnvelopeRecipientClientId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "CloudEventEnvelopeRecipientClientId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    CloudEventEnvelopeRecipientClientId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// The attributes every event in the CloudEvents 1.0 structured JSON format carries next to its `type` and `data`. Each message combines this with its own constant `type` and `data` schema. Until the end of 2026 Adobe also repeats the event id and the recipient client id under their old `adobe_io` names.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/CloudEventEnvelope`.
@@ -452,496 +174,73 @@ pub struct CloudEventEnvelope {
 /// Request id of this delivery attempt, for support requests; new on every attempt.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-request-id`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookDeliveryHeadersXRequestId(::std::string::String);
-impl WebhookDeliveryHeadersXRequestId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid WebhookDeliveryHeadersXRequestId: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for WebhookDeliveryHeadersXRequestId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for WebhookDeliveryHeadersXRequestId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WebhookDeliveryHeadersXRequestId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for WebhookDeliveryHeadersXRequestId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WebhookDeliveryHeadersXRequestId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    WebhookDeliveryHeadersXRequestId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Id of the event provider (instance) that raised the event.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-provider`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookDeliveryHeadersXAdobeProvider(::std::string::String);
-impl WebhookDeliveryHeadersXAdobeProvider {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!(
-                    "{}{}", "invalid WebhookDeliveryHeadersXAdobeProvider: ", e
-                )
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for WebhookDeliveryHeadersXAdobeProvider {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for WebhookDeliveryHeadersXAdobeProvider {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WebhookDeliveryHeadersXAdobeProvider {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobeProvider {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WebhookDeliveryHeadersXAdobeProvider".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    WebhookDeliveryHeadersXAdobeProvider(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// How many times this event was already attempted, as a decimal string. Absent on the first attempt.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-retry-count`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookDeliveryHeadersXAdobeRetryCount(::std::string::String);
-impl WebhookDeliveryHeadersXAdobeRetryCount {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!(
-                    "{}{}", "invalid WebhookDeliveryHeadersXAdobeRetryCount: ", e
-                )
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^[1-9][0-9]*$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^[1-9][0-9]*$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for WebhookDeliveryHeadersXAdobeRetryCount {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for WebhookDeliveryHeadersXAdobeRetryCount {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WebhookDeliveryHeadersXAdobeRetryCount {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobeRetryCount {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WebhookDeliveryHeadersXAdobeRetryCount".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "pattern" : "^[1-9][0-9]*$" })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    WebhookDeliveryHeadersXAdobeRetryCount(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^[1-9][0-9]*$") ?; Ok(()) }, {
+    "type" : "string", "pattern" : "^[1-9][0-9]*$" }
+);
 /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-digital-signature-1`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookDeliveryHeadersXAdobeDigitalSignature1(::std::string::String);
-impl WebhookDeliveryHeadersXAdobeDigitalSignature1 {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!(
-                    "{}{}", "invalid WebhookDeliveryHeadersXAdobeDigitalSignature1: ", e
-                )
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^[A-Za-z0-9+/]+={0,2}$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^[A-Za-z0-9+/]+={0,2}$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for WebhookDeliveryHeadersXAdobeDigitalSignature1 {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for WebhookDeliveryHeadersXAdobeDigitalSignature1 {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WebhookDeliveryHeadersXAdobeDigitalSignature1 {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobeDigitalSignature1 {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WebhookDeliveryHeadersXAdobeDigitalSignature1".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "pattern" : "^[A-Za-z0-9+/]+={0,2}$" }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    WebhookDeliveryHeadersXAdobeDigitalSignature1(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^[A-Za-z0-9+/]+={0,2}$") ?;
+    Ok(()) }, { "type" : "string", "pattern" : "^[A-Za-z0-9+/]+={0,2}$" }
+);
 /// Second signature of the same body, checked with the key at `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if either signature verifies.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-digital-signature-2`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookDeliveryHeadersXAdobeDigitalSignature2(::std::string::String);
-impl WebhookDeliveryHeadersXAdobeDigitalSignature2 {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!(
-                    "{}{}", "invalid WebhookDeliveryHeadersXAdobeDigitalSignature2: ", e
-                )
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^[A-Za-z0-9+/]+={0,2}$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^[A-Za-z0-9+/]+={0,2}$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for WebhookDeliveryHeadersXAdobeDigitalSignature2 {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for WebhookDeliveryHeadersXAdobeDigitalSignature2 {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WebhookDeliveryHeadersXAdobeDigitalSignature2 {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobeDigitalSignature2 {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WebhookDeliveryHeadersXAdobeDigitalSignature2".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "pattern" : "^[A-Za-z0-9+/]+={0,2}$" }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    WebhookDeliveryHeadersXAdobeDigitalSignature2(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^[A-Za-z0-9+/]+={0,2}$") ?;
+    Ok(()) }, { "type" : "string", "pattern" : "^[A-Za-z0-9+/]+={0,2}$" }
+);
 /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-public-key1-path`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookDeliveryHeadersXAdobePublicKey1Path(::std::string::String);
-impl WebhookDeliveryHeadersXAdobePublicKey1Path {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!(
-                    "{}{}", "invalid WebhookDeliveryHeadersXAdobePublicKey1Path: ", e
-                )
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^/[A-Za-z0-9._/-]+\\.pem$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^/[A-Za-z0-9._/-]+\\.pem$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for WebhookDeliveryHeadersXAdobePublicKey1Path {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for WebhookDeliveryHeadersXAdobePublicKey1Path {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WebhookDeliveryHeadersXAdobePublicKey1Path {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobePublicKey1Path {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WebhookDeliveryHeadersXAdobePublicKey1Path".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "pattern" : "^/[A-Za-z0-9._/-]+\\.pem$" }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    WebhookDeliveryHeadersXAdobePublicKey1Path(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^/[A-Za-z0-9._/-]+\\.pem$") ?;
+    Ok(()) }, { "type" : "string", "pattern" : "^/[A-Za-z0-9._/-]+\\.pem$" }
+);
 /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders/properties/x-adobe-public-key2-path`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookDeliveryHeadersXAdobePublicKey2Path(::std::string::String);
-impl WebhookDeliveryHeadersXAdobePublicKey2Path {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!(
-                    "{}{}", "invalid WebhookDeliveryHeadersXAdobePublicKey2Path: ", e
-                )
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^/[A-Za-z0-9._/-]+\\.pem$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^/[A-Za-z0-9._/-]+\\.pem$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for WebhookDeliveryHeadersXAdobePublicKey2Path {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for WebhookDeliveryHeadersXAdobePublicKey2Path {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WebhookDeliveryHeadersXAdobePublicKey2Path {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for WebhookDeliveryHeadersXAdobePublicKey2Path {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WebhookDeliveryHeadersXAdobePublicKey2Path".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "pattern" : "^/[A-Za-z0-9._/-]+\\.pem$" }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    WebhookDeliveryHeadersXAdobePublicKey2Path(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^/[A-Za-z0-9._/-]+\\.pem$") ?;
+    Ok(()) }, { "type" : "string", "pattern" : "^/[A-Za-z0-9._/-]+\\.pem$" }
+);
 /// HTTP request headers Adobe puts on every webhook event delivery. Header names are case-insensitive on the wire; Adobe writes them in lower case. Each message adds its own constant `x-adobe-event-code`. Every header is optional here: a webhook delivery carries them all, but events read from the journal arrive without HTTP headers, and signatures are checked by the transport before any handler runs.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders`.
@@ -1092,64 +391,13 @@ pub struct JournalEntry {
 /// Opaque position of the event; pass it as `since` to read what follows it.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JournalEntry/properties/position`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JournalEntryPosition(::std::string::String);
-impl JournalEntryPosition {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| ::std::format!("{}{}", "invalid JournalEntryPosition: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for JournalEntryPosition {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for JournalEntryPosition {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JournalEntryPosition {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for JournalEntryPosition {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "JournalEntryPosition".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    JournalEntryPosition(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Paging summary of a journal page.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JournalPageInfo`.
@@ -1179,122 +427,23 @@ pub struct JournalPageInfo {
 /// Position of the last event of the page.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JournalPageInfo/properties/last`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JournalPageInfoLast(::std::string::String);
-impl JournalPageInfoLast {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| ::std::format!("{}{}", "invalid JournalPageInfoLast: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for JournalPageInfoLast {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for JournalPageInfoLast {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JournalPageInfoLast {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for JournalPageInfoLast {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "JournalPageInfoLast".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    JournalPageInfoLast(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Number of events on the page.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JournalPageInfo/properties/count`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JournalPageInfoCount(i32);
-impl JournalPageInfoCount {
-    /// Checks the value against the schema's constraints.
-    pub fn new(value: i32) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| ::std::format!("{}{}", "invalid JournalPageInfoCount: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &i32) -> ::std::result::Result<(), &'static str> {
-        let value = *value;
-        if value < 0 {
-            return Err("must be at least 0".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &i32 {
-        &self.0
-    }
-    pub fn into_inner(self) -> i32 {
-        self.0
-    }
-}
-impl ::std::ops::Deref for JournalPageInfoCount {
-    type Target = i32;
-    fn deref(&self) -> &i32 {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<i32> for JournalPageInfoCount {
-    type Error = ::std::string::String;
-    fn try_from(value: i32) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JournalPageInfoCount {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <i32 as ::serde::Deserialize>::deserialize(deserializer)?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for JournalPageInfoCount {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "JournalPageInfoCount".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "integer", "format" : "int32", "minimum" : 0 }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    JournalPageInfoCount(i32), | value | {
+    ::asyncapi_runtime::codegen::check::range(f64::from(* value), Some(0.0), None, None,
+    None, None) ?; Ok(()) }, { "type" : "integer", "format" : "int32", "minimum" : 0 }
+);
 /// Body of a `200` answer from the Journaling API. The next page is named by the `Link` response header with `rel="next"`.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JournalPage`.
@@ -1325,199 +474,35 @@ pub struct JournalPage {
 /// Example: `"01H8Z3K6Q2VJ9W4T7N5RXBCD1E"`
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:ingestionId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DatasetIngestionBodyXdmIngestionId(::std::string::String);
-impl DatasetIngestionBodyXdmIngestionId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid DatasetIngestionBodyXdmIngestionId: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for DatasetIngestionBodyXdmIngestionId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for DatasetIngestionBodyXdmIngestionId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DatasetIngestionBodyXdmIngestionId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for DatasetIngestionBodyXdmIngestionId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DatasetIngestionBodyXdmIngestionId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    DatasetIngestionBodyXdmIngestionId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Ingestion id as known to the customer; usually equal to `xdm:ingestionId`.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:customerIngestionId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DatasetIngestionBodyXdmCustomerIngestionId(::std::string::String);
-impl DatasetIngestionBodyXdmCustomerIngestionId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!(
-                    "{}{}", "invalid DatasetIngestionBodyXdmCustomerIngestionId: ", e
-                )
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for DatasetIngestionBodyXdmCustomerIngestionId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for DatasetIngestionBodyXdmCustomerIngestionId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DatasetIngestionBodyXdmCustomerIngestionId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for DatasetIngestionBodyXdmCustomerIngestionId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DatasetIngestionBodyXdmCustomerIngestionId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    DatasetIngestionBodyXdmCustomerIngestionId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Id of the dataset the batch was loaded into.
 ///
 /// Example: `"63f7a2c1e4b0d91f8a2c5b7e"`
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:datasetId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DatasetIngestionBodyXdmDatasetId(::std::string::String);
-impl DatasetIngestionBodyXdmDatasetId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid DatasetIngestionBodyXdmDatasetId: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for DatasetIngestionBodyXdmDatasetId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for DatasetIngestionBodyXdmDatasetId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DatasetIngestionBodyXdmDatasetId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for DatasetIngestionBodyXdmDatasetId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DatasetIngestionBodyXdmDatasetId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    DatasetIngestionBodyXdmDatasetId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Stage and outcome: `ing_*` for the data lake, `ps_*` for the Real-Time Customer Profile store, `ig_*` for the identity graph; `_success` or `_failure`.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:eventCode`.
@@ -1538,223 +523,34 @@ pub enum DatasetIngestionBodyXdmEventCode {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl DatasetIngestionBodyXdmEventCode {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "ing_load_success",
-        "ing_load_failure",
-        "ps_load_success",
-        "ps_load_failure",
-        "ig_load_success",
-        "ig_load_failure",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::IngLoadSuccess => "ing_load_success",
-            Self::IngLoadFailure => "ing_load_failure",
-            Self::PsLoadSuccess => "ps_load_success",
-            Self::PsLoadFailure => "ps_load_failure",
-            Self::IgLoadSuccess => "ig_load_success",
-            Self::IgLoadFailure => "ig_load_failure",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for DatasetIngestionBodyXdmEventCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DatasetIngestionBodyXdmEventCode {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "ing_load_success" => Ok(Self::IngLoadSuccess),
-            "ing_load_failure" => Ok(Self::IngLoadFailure),
-            "ps_load_success" => Ok(Self::PsLoadSuccess),
-            "ps_load_failure" => Ok(Self::PsLoadFailure),
-            "ig_load_success" => Ok(Self::IgLoadSuccess),
-            "ig_load_failure" => Ok(Self::IgLoadFailure),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for DatasetIngestionBodyXdmEventCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DatasetIngestionBodyXdmEventCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "ing_load_success" => Self::IngLoadSuccess,
-                "ing_load_failure" => Self::IngLoadFailure,
-                "ps_load_success" => Self::PsLoadSuccess,
-                "ps_load_failure" => Self::PsLoadFailure,
-                "ig_load_success" => Self::IgLoadSuccess,
-                "ig_load_failure" => Self::IgLoadFailure,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for DatasetIngestionBodyXdmEventCode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DatasetIngestionBodyXdmEventCode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["ing_load_success",
-            "ing_load_failure", "ps_load_success", "ps_load_failure", "ig_load_success",
-            "ig_load_failure"] }, { "type" : "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    DatasetIngestionBodyXdmEventCode(open) { IngLoadSuccess = "ing_load_success",
+    IngLoadFailure = "ing_load_failure", PsLoadSuccess = "ps_load_success", PsLoadFailure
+    = "ps_load_failure", IgLoadSuccess = "ig_load_success", IgLoadFailure =
+    "ig_load_failure" }
+);
 /// Name of the Experience Platform sandbox.
 ///
 /// Example: `"prod"`
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/xdm:sandboxName`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DatasetIngestionBodyXdmSandboxName(::std::string::String);
-impl DatasetIngestionBodyXdmSandboxName {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid DatasetIngestionBodyXdmSandboxName: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for DatasetIngestionBodyXdmSandboxName {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for DatasetIngestionBodyXdmSandboxName {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DatasetIngestionBodyXdmSandboxName {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for DatasetIngestionBodyXdmSandboxName {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DatasetIngestionBodyXdmSandboxName".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    DatasetIngestionBodyXdmSandboxName(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// When the notification was sent, in epoch milliseconds written as a decimal string.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody/properties/sentTime`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DatasetIngestionBodySentTime(::std::string::String);
-impl DatasetIngestionBodySentTime {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid DatasetIngestionBodySentTime: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^[0-9]+$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^[0-9]+$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for DatasetIngestionBodySentTime {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for DatasetIngestionBodySentTime {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DatasetIngestionBodySentTime {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for DatasetIngestionBodySentTime {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DatasetIngestionBodySentTime".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "pattern" : "^[0-9]+$" })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    DatasetIngestionBodySentTime(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^[0-9]+$") ?; Ok(()) }, { "type"
+    : "string", "pattern" : "^[0-9]+$" }
+);
 /// Routing metadata that the I/O Events pipeline adds inside some provider bodies.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/AdobeIoPipelineHeader`.
@@ -1943,74 +739,14 @@ pub struct DatasetIngestionAdobeIoEnvelope {
 /// Event code of Experience Platform notifications (documented by Adobe).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionCloudEvent/allOf/1/properties/type`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DatasetIngestionCloudEventType {
     /// `platform_event`
     PlatformEvent,
 }
-impl DatasetIngestionCloudEventType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["platform_event"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlatformEvent => "platform_event",
-        }
-    }
-}
-impl ::std::fmt::Display for DatasetIngestionCloudEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DatasetIngestionCloudEventType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "platform_event" => Ok(Self::PlatformEvent),
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown DatasetIngestionCloudEventType value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for DatasetIngestionCloudEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DatasetIngestionCloudEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "platform_event" => Ok(Self::PlatformEvent),
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for DatasetIngestionCloudEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DatasetIngestionCloudEventType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "enum" : ["platform_event"] })
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    DatasetIngestionCloudEventType(strict) { PlatformEvent = "platform_event" }
+);
 /// A dataset ingestion notification as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionCloudEvent`.
@@ -2113,74 +849,14 @@ pub enum DatasetIngestionPayload {
 /// Event code of Experience Platform notifications (documented by Adobe).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DatasetIngestionHeadersXAdobeEventCode {
     /// `platform_event`
     PlatformEvent,
 }
-impl DatasetIngestionHeadersXAdobeEventCode {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["platform_event"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PlatformEvent => "platform_event",
-        }
-    }
-}
-impl ::std::fmt::Display for DatasetIngestionHeadersXAdobeEventCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DatasetIngestionHeadersXAdobeEventCode {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "platform_event" => Ok(Self::PlatformEvent),
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown DatasetIngestionHeadersXAdobeEventCode value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for DatasetIngestionHeadersXAdobeEventCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DatasetIngestionHeadersXAdobeEventCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "platform_event" => Ok(Self::PlatformEvent),
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for DatasetIngestionHeadersXAdobeEventCode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DatasetIngestionHeadersXAdobeEventCode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "enum" : ["platform_event"] })
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    DatasetIngestionHeadersXAdobeEventCode(strict) { PlatformEvent = "platform_event" }
+);
 /// Webhook request headers of a dataset ingestion notification.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionHeaders`.
@@ -2351,64 +1027,13 @@ pub struct IdentityMapEntry {
 /// The identity value within its namespace.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/IdentityMapEntry/properties/id`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdentityMapEntryId(::std::string::String);
-impl IdentityMapEntryId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| ::std::format!("{}{}", "invalid IdentityMapEntryId: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for IdentityMapEntryId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for IdentityMapEntryId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IdentityMapEntryId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for IdentityMapEntryId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "IdentityMapEntryId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    IdentityMapEntryId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// How the identity was established.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/IdentityMapEntry/properties/authenticatedState`.
@@ -2423,76 +1048,10 @@ pub enum IdentityMapEntryAuthenticatedState {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl IdentityMapEntryAuthenticatedState {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "ambiguous",
-        "authenticated",
-        "loggedOut",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ambiguous => "ambiguous",
-            Self::Authenticated => "authenticated",
-            Self::LoggedOut => "loggedOut",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for IdentityMapEntryAuthenticatedState {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for IdentityMapEntryAuthenticatedState {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "ambiguous" => Ok(Self::Ambiguous),
-            "authenticated" => Ok(Self::Authenticated),
-            "loggedOut" => Ok(Self::LoggedOut),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for IdentityMapEntryAuthenticatedState {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IdentityMapEntryAuthenticatedState {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "ambiguous" => Self::Ambiguous,
-                "authenticated" => Self::Authenticated,
-                "loggedOut" => Self::LoggedOut,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for IdentityMapEntryAuthenticatedState {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "IdentityMapEntryAuthenticatedState".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["ambiguous", "authenticated",
-            "loggedOut"] }, { "type" : "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    IdentityMapEntryAuthenticatedState(open) { Ambiguous = "ambiguous", Authenticated =
+    "authenticated", LoggedOut = "loggedOut" }
+);
 /// Whether the profile is new or changed.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateBody/properties/changeType`.
@@ -2505,69 +1064,9 @@ pub enum ProfileUpdateBodyChangeType {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl ProfileUpdateBodyChangeType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["created", "updated"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Created => "created",
-            Self::Updated => "updated",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for ProfileUpdateBodyChangeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for ProfileUpdateBodyChangeType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "created" => Ok(Self::Created),
-            "updated" => Ok(Self::Updated),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for ProfileUpdateBodyChangeType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ProfileUpdateBodyChangeType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "created" => Self::Created,
-                "updated" => Self::Updated,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for ProfileUpdateBodyChangeType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ProfileUpdateBodyChangeType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["created", "updated"] }, { "type"
-            : "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    ProfileUpdateBodyChangeType(open) { Created = "created", Updated = "updated" }
+);
 /// A Real-Time Customer Profile was created or updated. Illustrative: these are the fields of the third-party catalogue entry, not a body Adobe documents.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateBody`.
@@ -2633,78 +1132,15 @@ pub struct ProfileUpdateAdobeIoEnvelope {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateCloudEvent/allOf/1/properties/type`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProfileUpdateCloudEventType {
     /// `com.adobe.platform.profile.update`
     ComAdobePlatformProfileUpdate,
 }
-impl ProfileUpdateCloudEventType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["com.adobe.platform.profile.update"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobePlatformProfileUpdate => "com.adobe.platform.profile.update",
-        }
-    }
-}
-impl ::std::fmt::Display for ProfileUpdateCloudEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for ProfileUpdateCloudEventType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.platform.profile.update" => {
-                Ok(Self::ComAdobePlatformProfileUpdate)
-            }
-            other => {
-                Err(
-                    ::std::format!("unknown ProfileUpdateCloudEventType value `{other}`"),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for ProfileUpdateCloudEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ProfileUpdateCloudEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.platform.profile.update" => {
-                Ok(Self::ComAdobePlatformProfileUpdate)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for ProfileUpdateCloudEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ProfileUpdateCloudEventType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.platform.profile.update"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    ProfileUpdateCloudEventType(strict) { ComAdobePlatformProfileUpdate =
+    "com.adobe.platform.profile.update" }
+);
 /// A profile update as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateCloudEvent`.
@@ -2807,80 +1243,15 @@ pub enum ProfileUpdatePayload {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProfileUpdateHeadersXAdobeEventCode {
     /// `com.adobe.platform.profile.update`
     ComAdobePlatformProfileUpdate,
 }
-impl ProfileUpdateHeadersXAdobeEventCode {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["com.adobe.platform.profile.update"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobePlatformProfileUpdate => "com.adobe.platform.profile.update",
-        }
-    }
-}
-impl ::std::fmt::Display for ProfileUpdateHeadersXAdobeEventCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for ProfileUpdateHeadersXAdobeEventCode {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.platform.profile.update" => {
-                Ok(Self::ComAdobePlatformProfileUpdate)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown ProfileUpdateHeadersXAdobeEventCode value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for ProfileUpdateHeadersXAdobeEventCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ProfileUpdateHeadersXAdobeEventCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.platform.profile.update" => {
-                Ok(Self::ComAdobePlatformProfileUpdate)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for ProfileUpdateHeadersXAdobeEventCode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ProfileUpdateHeadersXAdobeEventCode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.platform.profile.update"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    ProfileUpdateHeadersXAdobeEventCode(strict) { ComAdobePlatformProfileUpdate =
+    "com.adobe.platform.profile.update" }
+);
 /// Webhook request headers of a profile update.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateHeaders`.
@@ -3021,69 +1392,9 @@ pub enum SegmentEvaluationBodyStatus {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl SegmentEvaluationBodyStatus {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["succeeded", "failed"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for SegmentEvaluationBodyStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for SegmentEvaluationBodyStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "succeeded" => Ok(Self::Succeeded),
-            "failed" => Ok(Self::Failed),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for SegmentEvaluationBodyStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SegmentEvaluationBodyStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "succeeded" => Self::Succeeded,
-                "failed" => Self::Failed,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for SegmentEvaluationBodyStatus {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "SegmentEvaluationBodyStatus".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["succeeded", "failed"] }, {
-            "type" : "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    SegmentEvaluationBodyStatus(open) { Succeeded = "succeeded", Failed = "failed" }
+);
 /// A segment evaluation job finished. Illustrative: the catalogue entry's fields; Experience Platform's real segment job alerts have no published sample.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationBody`.
@@ -3160,84 +1471,15 @@ pub struct SegmentEvaluationAdobeIoEnvelope {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationCloudEvent/allOf/1/properties/type`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SegmentEvaluationCloudEventType {
     /// `com.adobe.platform.segment.evaluation`
     ComAdobePlatformSegmentEvaluation,
 }
-impl SegmentEvaluationCloudEventType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "com.adobe.platform.segment.evaluation",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobePlatformSegmentEvaluation => {
-                "com.adobe.platform.segment.evaluation"
-            }
-        }
-    }
-}
-impl ::std::fmt::Display for SegmentEvaluationCloudEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for SegmentEvaluationCloudEventType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.platform.segment.evaluation" => {
-                Ok(Self::ComAdobePlatformSegmentEvaluation)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown SegmentEvaluationCloudEventType value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for SegmentEvaluationCloudEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SegmentEvaluationCloudEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.platform.segment.evaluation" => {
-                Ok(Self::ComAdobePlatformSegmentEvaluation)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for SegmentEvaluationCloudEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "SegmentEvaluationCloudEventType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.platform.segment.evaluation"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    SegmentEvaluationCloudEventType(strict) { ComAdobePlatformSegmentEvaluation =
+    "com.adobe.platform.segment.evaluation" }
+);
 /// A segment evaluation result as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationCloudEvent`.
@@ -3340,84 +1582,15 @@ pub enum SegmentEvaluationPayload {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SegmentEvaluationHeadersXAdobeEventCode {
     /// `com.adobe.platform.segment.evaluation`
     ComAdobePlatformSegmentEvaluation,
 }
-impl SegmentEvaluationHeadersXAdobeEventCode {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "com.adobe.platform.segment.evaluation",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobePlatformSegmentEvaluation => {
-                "com.adobe.platform.segment.evaluation"
-            }
-        }
-    }
-}
-impl ::std::fmt::Display for SegmentEvaluationHeadersXAdobeEventCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for SegmentEvaluationHeadersXAdobeEventCode {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.platform.segment.evaluation" => {
-                Ok(Self::ComAdobePlatformSegmentEvaluation)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown SegmentEvaluationHeadersXAdobeEventCode value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for SegmentEvaluationHeadersXAdobeEventCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SegmentEvaluationHeadersXAdobeEventCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.platform.segment.evaluation" => {
-                Ok(Self::ComAdobePlatformSegmentEvaluation)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for SegmentEvaluationHeadersXAdobeEventCode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "SegmentEvaluationHeadersXAdobeEventCode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.platform.segment.evaluation"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    SegmentEvaluationHeadersXAdobeEventCode(strict) { ComAdobePlatformSegmentEvaluation =
+    "com.adobe.platform.segment.evaluation" }
+);
 /// Webhook request headers of a segment evaluation result.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationHeaders`.
@@ -3551,194 +1724,35 @@ pub struct SegmentEvaluationHeaders {
 /// Id of the report suite.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody/properties/rsid`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReportSuiteChangeBodyRsid(::std::string::String);
-impl ReportSuiteChangeBodyRsid {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid ReportSuiteChangeBodyRsid: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for ReportSuiteChangeBodyRsid {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ReportSuiteChangeBodyRsid {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReportSuiteChangeBodyRsid {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for ReportSuiteChangeBodyRsid {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ReportSuiteChangeBodyRsid".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    ReportSuiteChangeBodyRsid(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// What was changed, such as `processing_rules`, `classifications` or `data_sources`.
 ///
 /// Example: `"processing_rules"`
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody/properties/changeType`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReportSuiteChangeBodyChangeType(::std::string::String);
-impl ReportSuiteChangeBodyChangeType {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid ReportSuiteChangeBodyChangeType: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for ReportSuiteChangeBodyChangeType {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ReportSuiteChangeBodyChangeType {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReportSuiteChangeBodyChangeType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for ReportSuiteChangeBodyChangeType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ReportSuiteChangeBodyChangeType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    ReportSuiteChangeBodyChangeType(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Login of the user who made the change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody/properties/changedBy`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReportSuiteChangeBodyChangedBy(::std::string::String);
-impl ReportSuiteChangeBodyChangedBy {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid ReportSuiteChangeBodyChangedBy: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for ReportSuiteChangeBodyChangedBy {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ReportSuiteChangeBodyChangedBy {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReportSuiteChangeBodyChangedBy {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for ReportSuiteChangeBodyChangedBy {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ReportSuiteChangeBodyChangedBy".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    ReportSuiteChangeBodyChangedBy(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// A report suite configuration changed. Illustrative: the catalogue entry's fields; Adobe publishes no report suite change events.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody`.
@@ -3810,84 +1824,15 @@ pub struct ReportSuiteChangeAdobeIoEnvelope {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeCloudEvent/allOf/1/properties/type`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReportSuiteChangeCloudEventType {
     /// `com.adobe.analytics.report_suite.change`
     ComAdobeAnalyticsReportSuiteChange,
 }
-impl ReportSuiteChangeCloudEventType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "com.adobe.analytics.report_suite.change",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobeAnalyticsReportSuiteChange => {
-                "com.adobe.analytics.report_suite.change"
-            }
-        }
-    }
-}
-impl ::std::fmt::Display for ReportSuiteChangeCloudEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for ReportSuiteChangeCloudEventType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.analytics.report_suite.change" => {
-                Ok(Self::ComAdobeAnalyticsReportSuiteChange)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown ReportSuiteChangeCloudEventType value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for ReportSuiteChangeCloudEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReportSuiteChangeCloudEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.analytics.report_suite.change" => {
-                Ok(Self::ComAdobeAnalyticsReportSuiteChange)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for ReportSuiteChangeCloudEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ReportSuiteChangeCloudEventType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.analytics.report_suite.change"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    ReportSuiteChangeCloudEventType(strict) { ComAdobeAnalyticsReportSuiteChange =
+    "com.adobe.analytics.report_suite.change" }
+);
 /// A report suite change as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeCloudEvent`.
@@ -3990,84 +1935,15 @@ pub enum ReportSuiteChangePayload {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReportSuiteChangeHeadersXAdobeEventCode {
     /// `com.adobe.analytics.report_suite.change`
     ComAdobeAnalyticsReportSuiteChange,
 }
-impl ReportSuiteChangeHeadersXAdobeEventCode {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "com.adobe.analytics.report_suite.change",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobeAnalyticsReportSuiteChange => {
-                "com.adobe.analytics.report_suite.change"
-            }
-        }
-    }
-}
-impl ::std::fmt::Display for ReportSuiteChangeHeadersXAdobeEventCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for ReportSuiteChangeHeadersXAdobeEventCode {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.analytics.report_suite.change" => {
-                Ok(Self::ComAdobeAnalyticsReportSuiteChange)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown ReportSuiteChangeHeadersXAdobeEventCode value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for ReportSuiteChangeHeadersXAdobeEventCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReportSuiteChangeHeadersXAdobeEventCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.analytics.report_suite.change" => {
-                Ok(Self::ComAdobeAnalyticsReportSuiteChange)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for ReportSuiteChangeHeadersXAdobeEventCode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ReportSuiteChangeHeadersXAdobeEventCode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.analytics.report_suite.change"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    ReportSuiteChangeHeadersXAdobeEventCode(strict) { ComAdobeAnalyticsReportSuiteChange
+    = "com.adobe.analytics.report_suite.change" }
+);
 /// Webhook request headers of a report suite change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeHeaders`.
@@ -4201,66 +2077,13 @@ pub struct ReportSuiteChangeHeaders {
 /// Internal name or id of the Campaign delivery.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusBody/properties/deliveryId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DeliveryStatusBodyDeliveryId(::std::string::String);
-impl DeliveryStatusBodyDeliveryId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid DeliveryStatusBodyDeliveryId: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for DeliveryStatusBodyDeliveryId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for DeliveryStatusBodyDeliveryId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeliveryStatusBodyDeliveryId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for DeliveryStatusBodyDeliveryId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DeliveryStatusBodyDeliveryId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    DeliveryStatusBodyDeliveryId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// New status of the message for this recipient.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusBody/properties/status`.
@@ -4279,84 +2102,10 @@ pub enum DeliveryStatusBodyStatus {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl DeliveryStatusBodyStatus {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "sent",
-        "delivered",
-        "bounced",
-        "opened",
-        "clicked",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Sent => "sent",
-            Self::Delivered => "delivered",
-            Self::Bounced => "bounced",
-            Self::Opened => "opened",
-            Self::Clicked => "clicked",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for DeliveryStatusBodyStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DeliveryStatusBodyStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "sent" => Ok(Self::Sent),
-            "delivered" => Ok(Self::Delivered),
-            "bounced" => Ok(Self::Bounced),
-            "opened" => Ok(Self::Opened),
-            "clicked" => Ok(Self::Clicked),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for DeliveryStatusBodyStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeliveryStatusBodyStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "sent" => Self::Sent,
-                "delivered" => Self::Delivered,
-                "bounced" => Self::Bounced,
-                "opened" => Self::Opened,
-                "clicked" => Self::Clicked,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for DeliveryStatusBodyStatus {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DeliveryStatusBodyStatus".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["sent", "delivered", "bounced",
-            "opened", "clicked"] }, { "type" : "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    DeliveryStatusBodyStatus(open) { Sent = "sent", Delivered = "delivered", Bounced =
+    "bounced", Opened = "opened", Clicked = "clicked" }
+);
 /// A Campaign delivery changed status for one recipient. Illustrative: the catalogue entry's fields, not a body Adobe documents.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusBody`.
@@ -4426,80 +2175,15 @@ pub struct DeliveryStatusAdobeIoEnvelope {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusCloudEvent/allOf/1/properties/type`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeliveryStatusCloudEventType {
     /// `com.adobe.campaign.delivery.status`
     ComAdobeCampaignDeliveryStatus,
 }
-impl DeliveryStatusCloudEventType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["com.adobe.campaign.delivery.status"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobeCampaignDeliveryStatus => "com.adobe.campaign.delivery.status",
-        }
-    }
-}
-impl ::std::fmt::Display for DeliveryStatusCloudEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DeliveryStatusCloudEventType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.campaign.delivery.status" => {
-                Ok(Self::ComAdobeCampaignDeliveryStatus)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown DeliveryStatusCloudEventType value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for DeliveryStatusCloudEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeliveryStatusCloudEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.campaign.delivery.status" => {
-                Ok(Self::ComAdobeCampaignDeliveryStatus)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for DeliveryStatusCloudEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DeliveryStatusCloudEventType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.campaign.delivery.status"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    DeliveryStatusCloudEventType(strict) { ComAdobeCampaignDeliveryStatus =
+    "com.adobe.campaign.delivery.status" }
+);
 /// A delivery status change as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusCloudEvent`.
@@ -4602,80 +2286,15 @@ pub enum DeliveryStatusPayload {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeliveryStatusHeadersXAdobeEventCode {
     /// `com.adobe.campaign.delivery.status`
     ComAdobeCampaignDeliveryStatus,
 }
-impl DeliveryStatusHeadersXAdobeEventCode {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["com.adobe.campaign.delivery.status"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobeCampaignDeliveryStatus => "com.adobe.campaign.delivery.status",
-        }
-    }
-}
-impl ::std::fmt::Display for DeliveryStatusHeadersXAdobeEventCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DeliveryStatusHeadersXAdobeEventCode {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.campaign.delivery.status" => {
-                Ok(Self::ComAdobeCampaignDeliveryStatus)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown DeliveryStatusHeadersXAdobeEventCode value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for DeliveryStatusHeadersXAdobeEventCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeliveryStatusHeadersXAdobeEventCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.campaign.delivery.status" => {
-                Ok(Self::ComAdobeCampaignDeliveryStatus)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for DeliveryStatusHeadersXAdobeEventCode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DeliveryStatusHeadersXAdobeEventCode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.campaign.delivery.status"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    DeliveryStatusHeadersXAdobeEventCode(strict) { ComAdobeCampaignDeliveryStatus =
+    "com.adobe.campaign.delivery.status" }
+);
 /// Webhook request headers of a delivery status change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusHeaders`.
@@ -4807,66 +2426,13 @@ pub struct DeliveryStatusHeaders {
 /// Internal name or id of the workflow.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionBody/properties/workflowId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WorkflowExecutionBodyWorkflowId(::std::string::String);
-impl WorkflowExecutionBodyWorkflowId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid WorkflowExecutionBodyWorkflowId: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for WorkflowExecutionBodyWorkflowId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for WorkflowExecutionBodyWorkflowId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WorkflowExecutionBodyWorkflowId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for WorkflowExecutionBodyWorkflowId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WorkflowExecutionBodyWorkflowId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    WorkflowExecutionBodyWorkflowId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// New state of the run.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionBody/properties/executionStatus`.
@@ -4883,80 +2449,10 @@ pub enum WorkflowExecutionBodyExecutionStatus {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl WorkflowExecutionBodyExecutionStatus {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "started",
-        "completed",
-        "failed",
-        "paused",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Started => "started",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Paused => "paused",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for WorkflowExecutionBodyExecutionStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for WorkflowExecutionBodyExecutionStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "started" => Ok(Self::Started),
-            "completed" => Ok(Self::Completed),
-            "failed" => Ok(Self::Failed),
-            "paused" => Ok(Self::Paused),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for WorkflowExecutionBodyExecutionStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WorkflowExecutionBodyExecutionStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "started" => Self::Started,
-                "completed" => Self::Completed,
-                "failed" => Self::Failed,
-                "paused" => Self::Paused,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for WorkflowExecutionBodyExecutionStatus {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WorkflowExecutionBodyExecutionStatus".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["started", "completed", "failed",
-            "paused"] }, { "type" : "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    WorkflowExecutionBodyExecutionStatus(open) { Started = "started", Completed =
+    "completed", Failed = "failed", Paused = "paused" }
+);
 /// A Campaign workflow run changed state. Illustrative: the catalogue entry's fields, not a body Adobe documents.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionBody`.
@@ -5026,84 +2522,15 @@ pub struct WorkflowExecutionAdobeIoEnvelope {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionCloudEvent/allOf/1/properties/type`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkflowExecutionCloudEventType {
     /// `com.adobe.campaign.workflow.execution`
     ComAdobeCampaignWorkflowExecution,
 }
-impl WorkflowExecutionCloudEventType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "com.adobe.campaign.workflow.execution",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobeCampaignWorkflowExecution => {
-                "com.adobe.campaign.workflow.execution"
-            }
-        }
-    }
-}
-impl ::std::fmt::Display for WorkflowExecutionCloudEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for WorkflowExecutionCloudEventType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.campaign.workflow.execution" => {
-                Ok(Self::ComAdobeCampaignWorkflowExecution)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown WorkflowExecutionCloudEventType value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for WorkflowExecutionCloudEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WorkflowExecutionCloudEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.campaign.workflow.execution" => {
-                Ok(Self::ComAdobeCampaignWorkflowExecution)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for WorkflowExecutionCloudEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WorkflowExecutionCloudEventType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.campaign.workflow.execution"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    WorkflowExecutionCloudEventType(strict) { ComAdobeCampaignWorkflowExecution =
+    "com.adobe.campaign.workflow.execution" }
+);
 /// A workflow execution change as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionCloudEvent`.
@@ -5206,84 +2633,15 @@ pub enum WorkflowExecutionPayload {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkflowExecutionHeadersXAdobeEventCode {
     /// `com.adobe.campaign.workflow.execution`
     ComAdobeCampaignWorkflowExecution,
 }
-impl WorkflowExecutionHeadersXAdobeEventCode {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "com.adobe.campaign.workflow.execution",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobeCampaignWorkflowExecution => {
-                "com.adobe.campaign.workflow.execution"
-            }
-        }
-    }
-}
-impl ::std::fmt::Display for WorkflowExecutionHeadersXAdobeEventCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for WorkflowExecutionHeadersXAdobeEventCode {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.campaign.workflow.execution" => {
-                Ok(Self::ComAdobeCampaignWorkflowExecution)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown WorkflowExecutionHeadersXAdobeEventCode value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for WorkflowExecutionHeadersXAdobeEventCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WorkflowExecutionHeadersXAdobeEventCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.campaign.workflow.execution" => {
-                Ok(Self::ComAdobeCampaignWorkflowExecution)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for WorkflowExecutionHeadersXAdobeEventCode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "WorkflowExecutionHeadersXAdobeEventCode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.campaign.workflow.execution"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    WorkflowExecutionHeadersXAdobeEventCode(strict) { ComAdobeCampaignWorkflowExecution =
+    "com.adobe.campaign.workflow.execution" }
+);
 /// Webhook request headers of a workflow execution change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionHeaders`.
@@ -5417,196 +2775,37 @@ pub struct WorkflowExecutionHeaders {
 /// Numeric id of the Target activity.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody/properties/activityId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ActivityStateChangeBodyActivityId(u64);
-impl ActivityStateChangeBodyActivityId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(value: u64) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid ActivityStateChangeBodyActivityId: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &u64) -> ::std::result::Result<(), &'static str> {
-        let value = *value;
-        if value < 1 {
-            return Err("must be at least 1".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &u64 {
-        &self.0
-    }
-    pub fn into_inner(self) -> u64 {
-        self.0
-    }
-}
-impl ::std::ops::Deref for ActivityStateChangeBodyActivityId {
-    type Target = u64;
-    fn deref(&self) -> &u64 {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<u64> for ActivityStateChangeBodyActivityId {
-    type Error = ::std::string::String;
-    fn try_from(value: u64) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ActivityStateChangeBodyActivityId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <u64 as ::serde::Deserialize>::deserialize(deserializer)?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for ActivityStateChangeBodyActivityId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ActivityStateChangeBodyActivityId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "integer", "format" : "uint64", "minimum" : 1 }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    ActivityStateChangeBodyActivityId(u64), | value | {
+    ::asyncapi_runtime::codegen::check::range(* value as f64, Some(1.0), None, None,
+    None, None) ?; Ok(()) }, { "type" : "integer", "format" : "uint64", "minimum" : 1 }
+);
 /// State before the change, such as `saved`, `approved`, `deactivated` or `archived`.
 ///
 /// Example: `"saved"`
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody/properties/previousState`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ActivityStateChangeBodyPreviousState(::std::string::String);
-impl ActivityStateChangeBodyPreviousState {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!(
-                    "{}{}", "invalid ActivityStateChangeBodyPreviousState: ", e
-                )
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for ActivityStateChangeBodyPreviousState {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for ActivityStateChangeBodyPreviousState {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ActivityStateChangeBodyPreviousState {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for ActivityStateChangeBodyPreviousState {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ActivityStateChangeBodyPreviousState".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    ActivityStateChangeBodyPreviousState(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// State after the change, with the same vocabulary as `previousState`.
 ///
 /// Example: `"approved"`
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody/properties/newState`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ActivityStateChangeBodyNewState(::std::string::String);
-impl ActivityStateChangeBodyNewState {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid ActivityStateChangeBodyNewState: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for ActivityStateChangeBodyNewState {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ActivityStateChangeBodyNewState {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ActivityStateChangeBodyNewState {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for ActivityStateChangeBodyNewState {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ActivityStateChangeBodyNewState".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    ActivityStateChangeBodyNewState(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// A Target activity moved from one state to another. Illustrative: the catalogue entry's fields, not a body Adobe documents.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody`.
@@ -5683,84 +2882,15 @@ pub struct ActivityStateChangeAdobeIoEnvelope {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeCloudEvent/allOf/1/properties/type`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActivityStateChangeCloudEventType {
     /// `com.adobe.target.activity.state_change`
     ComAdobeTargetActivityStateChange,
 }
-impl ActivityStateChangeCloudEventType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "com.adobe.target.activity.state_change",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobeTargetActivityStateChange => {
-                "com.adobe.target.activity.state_change"
-            }
-        }
-    }
-}
-impl ::std::fmt::Display for ActivityStateChangeCloudEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for ActivityStateChangeCloudEventType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.target.activity.state_change" => {
-                Ok(Self::ComAdobeTargetActivityStateChange)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown ActivityStateChangeCloudEventType value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for ActivityStateChangeCloudEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ActivityStateChangeCloudEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.target.activity.state_change" => {
-                Ok(Self::ComAdobeTargetActivityStateChange)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for ActivityStateChangeCloudEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ActivityStateChangeCloudEventType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.target.activity.state_change"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    ActivityStateChangeCloudEventType(strict) { ComAdobeTargetActivityStateChange =
+    "com.adobe.target.activity.state_change" }
+);
 /// An activity state change as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeCloudEvent`.
@@ -5863,84 +2993,15 @@ pub enum ActivityStateChangePayload {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActivityStateChangeHeadersXAdobeEventCode {
     /// `com.adobe.target.activity.state_change`
     ComAdobeTargetActivityStateChange,
 }
-impl ActivityStateChangeHeadersXAdobeEventCode {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "com.adobe.target.activity.state_change",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobeTargetActivityStateChange => {
-                "com.adobe.target.activity.state_change"
-            }
-        }
-    }
-}
-impl ::std::fmt::Display for ActivityStateChangeHeadersXAdobeEventCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for ActivityStateChangeHeadersXAdobeEventCode {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.target.activity.state_change" => {
-                Ok(Self::ComAdobeTargetActivityStateChange)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown ActivityStateChangeHeadersXAdobeEventCode value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for ActivityStateChangeHeadersXAdobeEventCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ActivityStateChangeHeadersXAdobeEventCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.target.activity.state_change" => {
-                Ok(Self::ComAdobeTargetActivityStateChange)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for ActivityStateChangeHeadersXAdobeEventCode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ActivityStateChangeHeadersXAdobeEventCode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.target.activity.state_change"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    ActivityStateChangeHeadersXAdobeEventCode(strict) { ComAdobeTargetActivityStateChange
+    = "com.adobe.target.activity.state_change" }
+);
 /// Webhook request headers of an activity state change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeHeaders`.
@@ -6074,127 +3135,23 @@ pub struct ActivityStateChangeHeaders {
 /// Id of the step (node) in the journey.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepBody/properties/stepId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JourneyStepBodyStepId(::std::string::String);
-impl JourneyStepBodyStepId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| ::std::format!("{}{}", "invalid JourneyStepBodyStepId: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for JourneyStepBodyStepId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for JourneyStepBodyStepId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JourneyStepBodyStepId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for JourneyStepBodyStepId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "JourneyStepBodyStepId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    JourneyStepBodyStepId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Identity of the profile moving through the journey.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepBody/properties/profileId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JourneyStepBodyProfileId(::std::string::String);
-impl JourneyStepBodyProfileId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| {
-                ::std::format!("{}{}", "invalid JourneyStepBodyProfileId: ", e)
-            })?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for JourneyStepBodyProfileId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for JourneyStepBodyProfileId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JourneyStepBodyProfileId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for JourneyStepBodyProfileId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "JourneyStepBodyProfileId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    JourneyStepBodyProfileId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// What happened to the profile at this step.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepBody/properties/stepStatus`.
@@ -6211,80 +3168,10 @@ pub enum JourneyStepBodyStepStatus {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl JourneyStepBodyStepStatus {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "entered",
-        "completed",
-        "timedOut",
-        "error",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Entered => "entered",
-            Self::Completed => "completed",
-            Self::TimedOut => "timedOut",
-            Self::Error => "error",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for JourneyStepBodyStepStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for JourneyStepBodyStepStatus {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "entered" => Ok(Self::Entered),
-            "completed" => Ok(Self::Completed),
-            "timedOut" => Ok(Self::TimedOut),
-            "error" => Ok(Self::Error),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for JourneyStepBodyStepStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JourneyStepBodyStepStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "entered" => Self::Entered,
-                "completed" => Self::Completed,
-                "timedOut" => Self::TimedOut,
-                "error" => Self::Error,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for JourneyStepBodyStepStatus {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "JourneyStepBodyStepStatus".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["entered", "completed",
-            "timedOut", "error"] }, { "type" : "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    JourneyStepBodyStepStatus(open) { Entered = "entered", Completed = "completed",
+    TimedOut = "timedOut", Error = "error" }
+);
 /// A profile reached a step of a journey, or finished it. Illustrative: the catalogue entry's fields, not a body Adobe documents.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepBody`.
@@ -6360,80 +3247,15 @@ pub struct JourneyStepAdobeIoEnvelope {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepCloudEvent/allOf/1/properties/type`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JourneyStepCloudEventType {
     /// `com.adobe.journey_optimizer.journey.step`
     ComAdobeJourneyOptimizerJourneyStep,
 }
-impl JourneyStepCloudEventType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "com.adobe.journey_optimizer.journey.step",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobeJourneyOptimizerJourneyStep => {
-                "com.adobe.journey_optimizer.journey.step"
-            }
-        }
-    }
-}
-impl ::std::fmt::Display for JourneyStepCloudEventType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for JourneyStepCloudEventType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.journey_optimizer.journey.step" => {
-                Ok(Self::ComAdobeJourneyOptimizerJourneyStep)
-            }
-            other => {
-                Err(::std::format!("unknown JourneyStepCloudEventType value `{other}`"))
-            }
-        }
-    }
-}
-impl ::serde::Serialize for JourneyStepCloudEventType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JourneyStepCloudEventType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.journey_optimizer.journey.step" => {
-                Ok(Self::ComAdobeJourneyOptimizerJourneyStep)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for JourneyStepCloudEventType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "JourneyStepCloudEventType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.journey_optimizer.journey.step"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    JourneyStepCloudEventType(strict) { ComAdobeJourneyOptimizerJourneyStep =
+    "com.adobe.journey_optimizer.journey.step" }
+);
 /// A journey step event as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepCloudEvent`.
@@ -6536,84 +3358,15 @@ pub enum JourneyStepPayload {
 /// Event code of this message (illustrative).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JourneyStepHeadersXAdobeEventCode {
     /// `com.adobe.journey_optimizer.journey.step`
     ComAdobeJourneyOptimizerJourneyStep,
 }
-impl JourneyStepHeadersXAdobeEventCode {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "com.adobe.journey_optimizer.journey.step",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ComAdobeJourneyOptimizerJourneyStep => {
-                "com.adobe.journey_optimizer.journey.step"
-            }
-        }
-    }
-}
-impl ::std::fmt::Display for JourneyStepHeadersXAdobeEventCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for JourneyStepHeadersXAdobeEventCode {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "com.adobe.journey_optimizer.journey.step" => {
-                Ok(Self::ComAdobeJourneyOptimizerJourneyStep)
-            }
-            other => {
-                Err(
-                    ::std::format!(
-                        "unknown JourneyStepHeadersXAdobeEventCode value `{other}`"
-                    ),
-                )
-            }
-        }
-    }
-}
-impl ::serde::Serialize for JourneyStepHeadersXAdobeEventCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JourneyStepHeadersXAdobeEventCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "com.adobe.journey_optimizer.journey.step" => {
-                Ok(Self::ComAdobeJourneyOptimizerJourneyStep)
-            }
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for JourneyStepHeadersXAdobeEventCode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "JourneyStepHeadersXAdobeEventCode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "enum" : ["com.adobe.journey_optimizer.journey.step"] }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    JourneyStepHeadersXAdobeEventCode(strict) { ComAdobeJourneyOptimizerJourneyStep =
+    "com.adobe.journey_optimizer.journey.step" }
+);
 /// Webhook request headers of a journey step event.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepHeaders`.

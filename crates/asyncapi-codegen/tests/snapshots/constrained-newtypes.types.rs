@@ -3,438 +3,63 @@
 /// A stock keeping unit.
 ///
 /// Generated from `constrained-newtypes.yaml#/components/schemas/Sku`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Sku(::std::string::String);
-impl Sku {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value).map_err(|e| ::std::format!("{}{}", "invalid Sku: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^[A-Z]{3}-[0-9]{4}$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^[A-Z]{3}-[0-9]{4}$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for Sku {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for Sku {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Sku {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for Sku {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Sku".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "pattern" : "^[A-Z]{3}-[0-9]{4}$" }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    Sku(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^[A-Z]{3}-[0-9]{4}$") ?; Ok(())
+    }, { "type" : "string", "pattern" : "^[A-Z]{3}-[0-9]{4}$" }
+);
 /// Generated from `constrained-newtypes.yaml#/components/schemas/Name`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Name(::std::string::String);
-impl Name {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value).map_err(|e| ::std::format!("{}{}", "invalid Name: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        if value.chars().count() > 64 {
-            return Err("must be at most 64 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for Name {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for Name {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Name {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for Name {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Name".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "string", "minLength" : 1, "maxLength" : 64 }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    Name(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), Some(64)) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1, "maxLength" : 64 }
+);
 /// Generated from `constrained-newtypes.yaml#/components/schemas/Escapes`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Escapes(::std::string::String);
-impl Escapes {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value).map_err(|e| ::std::format!("{}{}", "invalid Escapes: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^\"\\\\d+\"`$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^\"\\\\d+\"`$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for Escapes {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for Escapes {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Escapes {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for Escapes {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Escapes".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "pattern" : "^\"\\\\d+\"`$" })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    Escapes(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^\"\\\\d+\"`$") ?; Ok(()) }, {
+    "type" : "string", "pattern" : "^\"\\\\d+\"`$" }
+);
 /// Generated from `constrained-newtypes.yaml#/components/schemas/BadPattern`.
 pub type BadPattern = ::std::string::String;
 /// Generated from `constrained-newtypes.yaml#/components/schemas/Temperature`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Temperature(f64);
-impl Temperature {
-    /// Checks the value against the schema's constraints.
-    pub fn new(value: f64) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| ::std::format!("{}{}", "invalid Temperature: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &f64) -> ::std::result::Result<(), &'static str> {
-        let value = *value;
-        if value < -273.15 {
-            return Err("must be at least -273.15".into());
-        }
-        if value >= 1000.0 {
-            return Err("must be less than 1000".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &f64 {
-        &self.0
-    }
-    pub fn into_inner(self) -> f64 {
-        self.0
-    }
-}
-impl ::std::ops::Deref for Temperature {
-    type Target = f64;
-    fn deref(&self) -> &f64 {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<f64> for Temperature {
-    type Error = ::std::string::String;
-    fn try_from(value: f64) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Temperature {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <f64 as ::serde::Deserialize>::deserialize(deserializer)?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for Temperature {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Temperature".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "number", "minimum" : - 273.15, "exclusiveMaximum" : 1000.0 }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    Temperature(f64), | value | { ::asyncapi_runtime::codegen::check::range(* value,
+    Some(- 273.15), None, None, Some(1000.0), None) ?; Ok(()) }, { "type" : "number",
+    "minimum" : - 273.15, "exclusiveMaximum" : 1000.0 }
+);
 /// Generated from `constrained-newtypes.yaml#/components/schemas/Price`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Price(f64);
-impl Price {
-    /// Checks the value against the schema's constraints.
-    pub fn new(value: f64) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value).map_err(|e| ::std::format!("{}{}", "invalid Price: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &f64) -> ::std::result::Result<(), &'static str> {
-        let value = *value;
-        if value <= 0.0 {
-            return Err("must be more than 0".into());
-        }
-        let ratio = value as f64 / 0.01;
-        if (ratio - ratio.round()).abs() > 1e-9 {
-            return Err("must be a multiple of 0.01".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &f64 {
-        &self.0
-    }
-    pub fn into_inner(self) -> f64 {
-        self.0
-    }
-}
-impl ::std::ops::Deref for Price {
-    type Target = f64;
-    fn deref(&self) -> &f64 {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<f64> for Price {
-    type Error = ::std::string::String;
-    fn try_from(value: f64) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Price {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <f64 as ::serde::Deserialize>::deserialize(deserializer)?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for Price {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Price".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "number", "exclusiveMinimum" : 0.0, "multipleOf" : 0.01 }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    Price(f64), | value | { ::asyncapi_runtime::codegen::check::range(* value, None,
+    None, Some(0.0), None, Some(0.01)) ?; Ok(()) }, { "type" : "number",
+    "exclusiveMinimum" : 0.0, "multipleOf" : 0.01 }
+);
 /// Generated from `constrained-newtypes.yaml#/components/schemas/Quantity`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Quantity(u16);
-impl Quantity {
-    /// Checks the value against the schema's constraints.
-    pub fn new(value: u16) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| ::std::format!("{}{}", "invalid Quantity: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &u16) -> ::std::result::Result<(), &'static str> {
-        let value = *value;
-        if value < 1 {
-            return Err("must be at least 1".into());
-        }
-        if value > 1000 {
-            return Err("must be at most 1000".into());
-        }
-        if value % 5 != 0 {
-            return Err("must be a multiple of 5".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &u16 {
-        &self.0
-    }
-    pub fn into_inner(self) -> u16 {
-        self.0
-    }
-}
-impl ::std::ops::Deref for Quantity {
-    type Target = u16;
-    fn deref(&self) -> &u16 {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<u16> for Quantity {
-    type Error = ::std::string::String;
-    fn try_from(value: u16) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Quantity {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <u16 as ::serde::Deserialize>::deserialize(deserializer)?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for Quantity {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Quantity".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "type" : "integer", "format" : "uint16", "minimum" : 1, "maximum" : 1000,
-            "multipleOf" : 5 }
-        )
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    Quantity(u16), | value | { ::asyncapi_runtime::codegen::check::range(f64::from(*
+    value), Some(1.0), Some(1000.0), None, None, Some(5.0)) ?; Ok(()) }, { "type" :
+    "integer", "format" : "uint16", "minimum" : 1, "maximum" : 1000, "multipleOf" : 5 }
+);
 /// Generated from `constrained-newtypes.yaml#/components/schemas/Reading/properties/code`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ReadingCode(::std::string::String);
-impl ReadingCode {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value)
-            .map_err(|e| ::std::format!("{}{}", "invalid ReadingCode: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() > 3 {
-            return Err("must be at most 3 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for ReadingCode {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ReadingCode {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReadingCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for ReadingCode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "ReadingCode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "maxLength" : 3 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    ReadingCode(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, None, Some(3)) ?; Ok(()) }, {
+    "type" : "string", "maxLength" : 3 }
+);
 /// Generated from `constrained-newtypes.yaml#/components/schemas/Reading`.
 #[derive(
     Debug,

@@ -12,69 +12,9 @@ pub enum SettingsMode {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl SettingsMode {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["fast", "safe"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fast => "fast",
-            Self::Safe => "safe",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for SettingsMode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for SettingsMode {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "fast" => Ok(Self::Fast),
-            "safe" => Ok(Self::Safe),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for SettingsMode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SettingsMode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "fast" => Self::Fast,
-                "safe" => Self::Safe,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for SettingsMode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "SettingsMode".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["fast", "safe"] }, { "type" :
-            "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    SettingsMode(open) { Fast = "fast", Safe = "safe" }
+);
 /// Generated from `default.yaml#/components/schemas/Settings`.
 #[derive(
     Debug,

@@ -14,75 +14,9 @@ pub enum Switch {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl Switch {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["on", "off", "yes", "no"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::On => "on",
-            Self::Off => "off",
-            Self::Yes => "yes",
-            Self::No => "no",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for Switch {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Switch {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "on" => Ok(Self::On),
-            "off" => Ok(Self::Off),
-            "yes" => Ok(Self::Yes),
-            "no" => Ok(Self::No),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for Switch {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Switch {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "on" => Self::On,
-                "off" => Self::Off,
-                "yes" => Self::Yes,
-                "no" => Self::No,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for Switch {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Switch".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["on", "off", "yes", "no"] }, {
-            "type" : "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    Switch(open) { On = "on", Off = "off", Yes = "yes", No = "no" }
+);
 /// Values that are hard to name.
 ///
 /// Generated from `enums-open.yaml#/components/schemas/Odd`.
@@ -107,172 +41,21 @@ pub enum Odd {
     /// `Unknown`
     Unknown2,
     /// `über`
-    Ber,
+    Uber,
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl Odd {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &[
-        "",
-        "1.0",
-        "a-b",
-        "A-B",
-        "a_b",
-        "self",
-        "Self",
-        "type",
-        "Unknown",
-        "über",
-    ];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Empty => "",
-            Self::V10 => "1.0",
-            Self::AB => "a-b",
-            Self::AB2 => "A-B",
-            Self::AB3 => "a_b",
-            Self::Self_ => "self",
-            Self::Self2 => "Self",
-            Self::Type => "type",
-            Self::Unknown2 => "Unknown",
-            Self::Ber => "über",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for Odd {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Odd {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "" => Ok(Self::Empty),
-            "1.0" => Ok(Self::V10),
-            "a-b" => Ok(Self::AB),
-            "A-B" => Ok(Self::AB2),
-            "a_b" => Ok(Self::AB3),
-            "self" => Ok(Self::Self_),
-            "Self" => Ok(Self::Self2),
-            "type" => Ok(Self::Type),
-            "Unknown" => Ok(Self::Unknown2),
-            "über" => Ok(Self::Ber),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for Odd {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Odd {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "" => Self::Empty,
-                "1.0" => Self::V10,
-                "a-b" => Self::AB,
-                "A-B" => Self::AB2,
-                "a_b" => Self::AB3,
-                "self" => Self::Self_,
-                "Self" => Self::Self2,
-                "type" => Self::Type,
-                "Unknown" => Self::Unknown2,
-                "über" => Self::Ber,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for Odd {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Odd".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["", "1.0", "a-b", "A-B", "a_b",
-            "self", "Self", "type", "Unknown", "über"] }, { "type" : "string" }],
-            "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(
+    Odd(open) { Empty = "", V10 = "1.0", AB = "a-b", AB2 = "A-B", AB3 = "a_b", Self_ =
+    "self", Self2 = "Self", Type = "type", Unknown2 = "Unknown", Uber = "über" }
+);
 /// Generated from `enums-open.yaml#/components/schemas/Single`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Single {
     /// `only`
     Only,
 }
-impl Single {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["only"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Only => "only",
-        }
-    }
-}
-impl ::std::fmt::Display for Single {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Single {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "only" => Ok(Self::Only),
-            other => Err(::std::format!("unknown Single value `{other}`")),
-        }
-    }
-}
-impl ::serde::Serialize for Single {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Single {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "only" => Ok(Self::Only),
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for Single {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Single".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "enum" : ["only"] })
-    }
-}
+::asyncapi_runtime::string_enum_impls!(Single(strict) { Only = "only" });
 /// Generated from `enums-open.yaml#/components/schemas/Nullable`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Nullable {
@@ -283,66 +66,4 @@ pub enum Nullable {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl Nullable {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["red", "green"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Red => "red",
-            Self::Green => "green",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for Nullable {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Nullable {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "red" => Ok(Self::Red),
-            "green" => Ok(Self::Green),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for Nullable {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Nullable {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "red" => Self::Red,
-                "green" => Self::Green,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for Nullable {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Nullable".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["red", "green"] }, { "type" :
-            "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(Nullable(open) { Red = "red", Green = "green" });

@@ -76,191 +76,26 @@ pub struct OrderShipping {
     >,
 }
 /// Generated from `name-collision.yaml#/components/schemas/user-id`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UserId(::std::string::String);
-impl UserId {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value).map_err(|e| ::std::format!("{}{}", "invalid UserId: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^u[0-9]+$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^u[0-9]+$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for UserId {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UserId {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for UserId {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "UserId".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "pattern" : "^u[0-9]+$" })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    UserId(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^u[0-9]+$") ?; Ok(()) }, { "type"
+    : "string", "pattern" : "^u[0-9]+$" }
+);
 /// Generated from `name-collision.yaml#/components/schemas/UserId`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UserId2(::std::string::String);
-impl UserId2 {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value).map_err(|e| ::std::format!("{}{}", "invalid UserId2: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^[0-9]+$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^[0-9]+$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for UserId2 {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UserId2 {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserId2 {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for UserId2 {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "UserId2".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "pattern" : "^[0-9]+$" })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    UserId2(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^[0-9]+$") ?; Ok(()) }, { "type"
+    : "string", "pattern" : "^[0-9]+$" }
+);
 /// Generated from `name-collision.yaml#/components/schemas/user_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UserId3(::std::string::String);
-impl UserId3 {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value).map_err(|e| ::std::format!("{}{}", "invalid UserId3: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regress::Regex::new("^id-[0-9]+$")
-                .expect("asyncapi-gen checked this pattern when it generated the code")
-        });
-        if PATTERN.find(&value).is_none() {
-            return Err("must match the pattern `^id-[0-9]+$`".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for UserId3 {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for UserId3 {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserId3 {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for UserId3 {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "UserId3".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "pattern" : "^id-[0-9]+$" })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    UserId3(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::pattern(value, "^id-[0-9]+$") ?; Ok(()) }, {
+    "type" : "string", "pattern" : "^id-[0-9]+$" }
+);

@@ -51,63 +51,13 @@ pub struct Box {
     >,
 }
 /// Generated from `names.yaml#/components/schemas/String`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct String(::std::string::String);
-impl String {
-    /// Checks the value against the schema's constraints.
-    pub fn new(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, ::std::string::String> {
-        Self::check(&value).map_err(|e| ::std::format!("{}{}", "invalid String: ", e))?;
-        Ok(Self(value))
-    }
-    fn check(value: &::std::string::String) -> ::std::result::Result<(), &'static str> {
-        if value.chars().count() < 1 {
-            return Err("must be at least 1 characters long".into());
-        }
-        let _ = value;
-        Ok(())
-    }
-    pub fn get(&self) -> &::std::string::String {
-        &self.0
-    }
-    pub fn into_inner(self) -> ::std::string::String {
-        self.0
-    }
-}
-impl ::std::ops::Deref for String {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for String {
-    type Error = ::std::string::String;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, Self::Error> {
-        Self::new(value)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for String {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Self::new(value).map_err(<D::Error as ::serde::de::Error>::custom)
-    }
-}
-impl ::schemars::JsonSchema for String {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "String".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "minLength" : 1 })
-    }
-}
+::asyncapi_runtime::constrained_impls!(
+    String(::std::string::String), | value | {
+    ::asyncapi_runtime::codegen::check::length(value, Some(1), None) ?; Ok(()) }, {
+    "type" : "string", "minLength" : 1 }
+);
 /// Generated from `names.yaml#/components/schemas/Option`.
 #[derive(
     Debug,
@@ -167,7 +117,7 @@ pub struct Option {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub gr_e: ::std::option::Option<::std::string::String>,
+    pub grosse: ::std::option::Option<::std::string::String>,
     #[serde(
         rename = "additional_properties",
         default,
@@ -293,7 +243,7 @@ pub struct UserSignedUp {
     ::serde::Deserialize,
     ::schemars::JsonSchema,
 )]
-pub struct SizesGrE {
+pub struct SizesGrosse {
     #[serde(
         rename = "cm",
         default,
@@ -325,7 +275,7 @@ pub struct Sizes {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub gr_e: ::std::option::Option<SizesGrE>,
+    pub grosse: ::std::option::Option<SizesGrosse>,
     /// Nothing usable is left.
     #[serde(
         rename = "Ω",

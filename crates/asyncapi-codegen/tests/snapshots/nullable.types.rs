@@ -10,69 +10,7 @@ pub enum Color {
     /// A value this version of the API description does not list, kept as it arrived.
     Unknown(::std::string::String),
 }
-impl Color {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["red", "green"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Red => "red",
-            Self::Green => "green",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::std::fmt::Display for Color {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Color {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "red" => Ok(Self::Red),
-            "green" => Ok(Self::Green),
-            other => Ok(Self::Unknown(other.to_owned())),
-        }
-    }
-}
-impl ::serde::Serialize for Color {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Color {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(
-            match value.as_str() {
-                "red" => Self::Red,
-                "green" => Self::Green,
-                _ => Self::Unknown(value),
-            },
-        )
-    }
-}
-impl ::schemars::JsonSchema for Color {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "Color".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!(
-            { "anyOf" : [{ "type" : "string", "enum" : ["red", "green"] }, { "type" :
-            "string" }], "description" :
-            "Known values are listed; other values are accepted and kept." }
-        )
-    }
-}
+::asyncapi_runtime::string_enum_impls!(Color(open) { Red = "red", Green = "green" });
 /// Generated from `nullable.yaml#/components/schemas/Point`.
 #[derive(
     Debug,

@@ -88,68 +88,12 @@ pub enum Pet {
     Fish(PetFish),
 }
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Cat/properties/petType`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CatPetType {
     /// `cat`
     Cat,
 }
-impl CatPetType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["cat"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cat => "cat",
-        }
-    }
-}
-impl ::std::fmt::Display for CatPetType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for CatPetType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "cat" => Ok(Self::Cat),
-            other => Err(::std::format!("unknown CatPetType value `{other}`")),
-        }
-    }
-}
-impl ::serde::Serialize for CatPetType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatPetType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "cat" => Ok(Self::Cat),
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for CatPetType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "CatPetType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "enum" : ["cat"] })
-    }
-}
+::asyncapi_runtime::string_enum_impls!(CatPetType(strict) { Cat = "cat" });
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Cat`.
 #[derive(
     Debug,
@@ -179,68 +123,12 @@ pub struct Cat {
     >,
 }
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Dog/properties/petType`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DogPetType {
     /// `dog`
     Dog,
 }
-impl DogPetType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["dog"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Dog => "dog",
-        }
-    }
-}
-impl ::std::fmt::Display for DogPetType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DogPetType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "dog" => Ok(Self::Dog),
-            other => Err(::std::format!("unknown DogPetType value `{other}`")),
-        }
-    }
-}
-impl ::serde::Serialize for DogPetType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DogPetType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "dog" => Ok(Self::Dog),
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for DogPetType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "DogPetType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "enum" : ["dog"] })
-    }
-}
+::asyncapi_runtime::string_enum_impls!(DogPetType(strict) { Dog = "dog" });
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Dog`.
 #[derive(
     Debug,
@@ -270,68 +158,12 @@ pub struct Dog {
     >,
 }
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Fish/properties/petType`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FishPetType {
     /// `fish`
     Fish,
 }
-impl FishPetType {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["fish"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fish => "fish",
-        }
-    }
-}
-impl ::std::fmt::Display for FishPetType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for FishPetType {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "fish" => Ok(Self::Fish),
-            other => Err(::std::format!("unknown FishPetType value `{other}`")),
-        }
-    }
-}
-impl ::serde::Serialize for FishPetType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FishPetType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "fish" => Ok(Self::Fish),
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for FishPetType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "FishPetType".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "enum" : ["fish"] })
-    }
-}
+::asyncapi_runtime::string_enum_impls!(FishPetType(strict) { Fish = "fish" });
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Fish`.
 #[derive(
     Debug,

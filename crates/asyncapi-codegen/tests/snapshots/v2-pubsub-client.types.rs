@@ -47,70 +47,12 @@ pub struct WelcomePayload {
     >,
 }
 /// Generated from `v2-pubsub-client.yaml#/components/messages/SoftDeleted/payload/properties/kind`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SoftDeletedPayloadKind {
     /// `soft`
     Soft,
 }
-impl SoftDeletedPayloadKind {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["soft"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Soft => "soft",
-        }
-    }
-}
-impl ::std::fmt::Display for SoftDeletedPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for SoftDeletedPayloadKind {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "soft" => Ok(Self::Soft),
-            other => {
-                Err(::std::format!("unknown SoftDeletedPayloadKind value `{other}`"))
-            }
-        }
-    }
-}
-impl ::serde::Serialize for SoftDeletedPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SoftDeletedPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "soft" => Ok(Self::Soft),
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for SoftDeletedPayloadKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "SoftDeletedPayloadKind".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "enum" : ["soft"] })
-    }
-}
+::asyncapi_runtime::string_enum_impls!(SoftDeletedPayloadKind(strict) { Soft = "soft" });
 /// Generated from `v2-pubsub-client.yaml#/components/messages/SoftDeleted/payload`.
 #[derive(
     Debug,
@@ -132,70 +74,12 @@ pub struct SoftDeletedPayload {
     >,
 }
 /// Generated from `v2-pubsub-client.yaml#/components/messages/HardDeleted/payload/properties/kind`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HardDeletedPayloadKind {
     /// `hard`
     Hard,
 }
-impl HardDeletedPayloadKind {
-    /// The values the API description lists.
-    pub const KNOWN: &'static [&'static str] = &["hard"];
-    /// The value as it is on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hard => "hard",
-        }
-    }
-}
-impl ::std::fmt::Display for HardDeletedPayloadKind {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for HardDeletedPayloadKind {
-    type Err = ::std::string::String;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        match value {
-            "hard" => Ok(Self::Hard),
-            other => {
-                Err(::std::format!("unknown HardDeletedPayloadKind value `{other}`"))
-            }
-        }
-    }
-}
-impl ::serde::Serialize for HardDeletedPayloadKind {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HardDeletedPayloadKind {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::string::String as ::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        match value.as_str() {
-            "hard" => Ok(Self::Hard),
-            other => {
-                Err(
-                    <D::Error as ::serde::de::Error>::unknown_variant(other, Self::KNOWN),
-                )
-            }
-        }
-    }
-}
-impl ::schemars::JsonSchema for HardDeletedPayloadKind {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        "HardDeletedPayloadKind".into()
-    }
-    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-        ::schemars::json_schema!({ "type" : "string", "enum" : ["hard"] })
-    }
-}
+::asyncapi_runtime::string_enum_impls!(HardDeletedPayloadKind(strict) { Hard = "hard" });
 /// Generated from `v2-pubsub-client.yaml#/components/messages/HardDeleted/payload`.
 #[derive(
     Debug,
