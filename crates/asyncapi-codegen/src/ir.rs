@@ -238,7 +238,7 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
             "Message",
         );
         // The channel tells apart the messages one definition gives several channels.
-        let type_name = claim(space, &base, &api.channels[m.channel].at);
+        let type_name = space.claim_message_name(&base, &api.channels[m.channel].at);
         let json = m.payload_format.is_json_schema() && is_json(m.content_type.as_deref());
         let payload = m.payload.as_ref().and_then(|p| {
             if !json {

@@ -145,6 +145,11 @@ impl Registry {
         self.taken.extend(names.iter().map(|n| (*n).to_owned()));
     }
 
+    /// Whether a name is already handed out.
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+
     /// A unique name based on `base`; `Err` carries the name when a suffix was needed, so the
     /// caller can report the choice.
     pub fn claim(&mut self, base: &str) -> Result<String, String> {

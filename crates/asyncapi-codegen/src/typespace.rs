@@ -262,6 +262,15 @@ impl<'d> TypeSpace<'d> {
         Ty::Named(self.defs.len() - 1)
     }
 
+    /// A name for a message struct: the message's own name, else with `Message` appended
+    /// when a schema type already has it, else with a numeric suffix.
+    pub(crate) fn claim_message_name(&mut self, base: &str, at: &Loc) -> String {
+        if self.names.is_taken(base) && !self.names.is_taken(&format!("{base}Message")) {
+            return self.claim_name(&format!("{base}Message"), at);
+        }
+        self.claim_name(base, at)
+    }
+
     /// A unique type name for something the generator defines itself (message structs,
     /// parameter structs) at `at`, reported like any other renaming.
     pub(crate) fn claim_name(&mut self, base: &str, at: &Loc) -> String {
@@ -945,6 +954,18 @@ impl<'d> TypeSpace<'d> {
 
     fn object(&mut self, s: &S<'d>, name: &str, exclude: Option<&str>) -> Shaped {
         let view = self.obj_view(s, 0);
+        if view.props.is_empty()
+            && exclude.is_none()
+            && matches!(view.additional, Additional::Forbidden)
+            && view.pattern.is_empty()
+        {
+            // `{type: object, additionalProperties: false}`: only `{}`.
+            return Shaped::Def(Kind::Struct(Struct {
+                fields: Vec::new(),
+                deny_unknown: true,
+                extra: None,
+            }));
+        }
         if view.props.is_empty() && exclude.is_none() {
             // A map, not a struct.
             let value = match (&view.additional, view.pattern.as_slice()) {

@@ -191,8 +191,10 @@ pub fn select(
             _ => (Verdict::Unknown, String::new()),
         },
     ];
+    // Every rule applies even to the last candidate: a message whose const header, const
+    // payload property or content type contradicts what arrived is not that message.
     for rule in rules {
-        if alive.len() <= 1 {
+        if alive.is_empty() {
             break;
         }
         let verdicts: Vec<(usize, Verdict, String)> = alive
@@ -494,6 +496,23 @@ mod tests {
             "no message of channel `c` matches; a: header `x-code` must be `a`, got `zzz`; b: header `x-code` must be `b`, got `zzz`"
         );
         assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn the_last_candidate_must_fit_too() {
+        let h = Headers::new();
+        let err = select("c", &[PLAIN], &h, Some("application/json"), None, ok).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no message of channel `c` matches; plain: content type must be `text/plain`, got `application/json`"
+        );
+        let h: Headers = [("x-code", "b")].into_iter().collect();
+        assert!(select("c", &[A], &h, None, None, ok).is_err());
+        // Saying nothing is not contradicting.
+        assert_eq!(
+            select("c", &[A], &Headers::new(), None, None, ok).unwrap(),
+            0
+        );
     }
 
     #[test]

@@ -92,7 +92,19 @@ pub type StringMap = ::std::collections::BTreeMap<
 /// Generated from `additional-properties-lossy.yaml#/components/schemas/AnyMap`.
 pub type AnyMap = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
 /// Generated from `additional-properties-lossy.yaml#/components/schemas/EmptyClosed`.
-pub type EmptyClosed = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    ::serde::Serialize,
+    ::serde::Deserialize,
+    ::schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyClosed {}
 /// Generated from `additional-properties-lossy.yaml#/components/schemas/StructMap/additionalProperties`.
 #[derive(
     Debug,

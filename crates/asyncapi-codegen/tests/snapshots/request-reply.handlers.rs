@@ -24,7 +24,7 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
         message: Ping,
         context: rt::Context,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<Pong2, rt::HandlerError>,
+        Output = ::std::result::Result<PongMessage, rt::HandlerError>,
     > + ::std::marker::Send;
 }
 /// A handler that logs every message (with `tracing`) and acknowledges it. Operations
@@ -54,7 +54,7 @@ impl Handler for StubHandler {
         &self,
         message: Ping,
         context: rt::Context,
-    ) -> ::std::result::Result<Pong2, rt::HandlerError> {
+    ) -> ::std::result::Result<PongMessage, rt::HandlerError> {
         let _ = message;
         rt::tracing::warn!(
             operation = "fixedReply", message = context.message,

@@ -74,10 +74,10 @@ impl Busy {
 }
 /// Message `pong` of channel `replies`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Pong2 {
+pub struct PongMessage {
     pub payload: PongPayload,
 }
-impl Pong2 {
+impl PongMessage {
     /// The content type this message is sent with.
     pub const CONTENT_TYPE: &'static str = "application/json";
     /// Encodes the message for a transport.

@@ -270,7 +270,7 @@ mod dispatch {
             &self,
             _: snapshot_request_reply::messages::Ping,
             _: Context,
-        ) -> Result<snapshot_request_reply::messages::Pong2, HandlerError> {
+        ) -> Result<snapshot_request_reply::messages::PongMessage, HandlerError> {
             Err("never called: `ping` receives the message first".into())
         }
     }
