@@ -88,7 +88,7 @@ struct LoadArgs {
     /// Allow file references outside the root folder.
     #[arg(long)]
     allow_outside_root: bool,
-    /// Allow http(s) references that no --map-url covers.
+    /// Fetch http(s) references that no --map-url covers (otherwise they are refused).
     #[arg(long)]
     allow_remote: bool,
     /// Read http(s) references under PREFIX from the local folder DIR instead of the network.
@@ -103,6 +103,7 @@ impl LoadArgs {
             allow_outside_root: self.allow_outside_root,
             allow_remote: self.allow_remote,
             url_maps: self.map_url.clone(),
+            fetch: self.allow_remote.then(http_fetcher),
         }
     }
 }
@@ -193,6 +194,30 @@ impl GenArgs {
             reexports: Vec::new(),
         }
     }
+}
+
+/// Fetches remote documents over HTTP(S): redirects followed, 30 s timeout, 16 MiB at most.
+fn http_fetcher() -> asyncapi_model::Fetcher {
+    const MAX: u64 = 16 * 1024 * 1024;
+    asyncapi_model::Fetcher(std::sync::Arc::new(|url: &str| {
+        use std::io::Read as _;
+        let client = reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let resp = client.get(url).send().map_err(|e| e.to_string())?;
+        if !resp.status().is_success() {
+            return Err(format!("HTTP {}", resp.status()));
+        }
+        let mut text = String::new();
+        resp.take(MAX + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| e.to_string())?;
+        if text.len() as u64 > MAX {
+            return Err(format!("larger than {MAX} bytes"));
+        }
+        Ok(text)
+    }))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -212,3 +212,54 @@ fn generate_then_check_then_scaffold_without_overwriting() {
         "// my work\n"
     );
 }
+
+/// Serves one document over HTTP on 127.0.0.1 for a bounded number of requests.
+fn serve_once(body: &'static str, requests: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/yaml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn remote_refs_need_allow_remote() {
+    let base = serve_once(
+        "User:\n  type: object\n  properties:\n    name: {type: string}\n",
+        1,
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = write(
+        dir.path(),
+        "remote.yaml",
+        &format!(
+            "asyncapi: 3.0.0\ninfo: {{title: R, version: 1.0.0}}\nchannels:\n  users:\n    address: users\n    messages:\n      m:\n        payload:\n          $ref: '{base}/schemas/user.yaml#/User'\n"
+        ),
+    );
+    let s = spec.to_str().expect("utf-8");
+    let out = run(&["validate", s]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--allow-remote"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["validate", "--allow-remote", s]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -29,7 +29,7 @@ pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use model::Schema;
 pub use schema_format::SchemaFormat;
 pub use source::{FileId, Format, SourceFile};
-pub use store::{LoadOptions, Loc, RefError, Store, UrlMap};
+pub use store::{Fetcher, LoadOptions, Loc, RefError, Store, UrlMap};
 pub use view::Api;
 
 /// The AsyncAPI versions this loader reads.

@@ -22,11 +22,26 @@ pub struct LoadOptions {
     pub root: Option<PathBuf>,
     /// Allow file refs that leave `root`.
     pub allow_outside_root: bool,
-    /// Allow `http(s)` refs that no [`UrlMap`] covers. This build has no HTTP client: such
-    /// refs are still reported, with the mapping that would make them work.
+    /// Allow `http(s)` refs that no [`UrlMap`] covers, fetched with [`Self::fetch`]. The
+    /// loader has no HTTP client of its own: front ends that want remote refs pass one.
     pub allow_remote: bool,
+    /// Fetches a remote document by URL (used only when `allow_remote`).
+    pub fetch: Option<Fetcher>,
     /// Serve `http(s)` refs from local folders instead of the network.
     pub url_maps: Vec<UrlMap>,
+}
+
+/// Fetches the text of a remote document; `Err` says why it could not.
+#[derive(Clone)]
+pub struct Fetcher(pub std::sync::Arc<FetchFn>);
+
+/// The function behind a [`Fetcher`]: URL in, document text or the reason out.
+pub type FetchFn = dyn Fn(&str) -> Result<String, String> + Send + Sync;
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fetcher(..)")
+    }
 }
 
 /// `prefix` (e.g. `https://host/schemas/`) is read from `dir` (e.g. `./schemas/`).
@@ -165,8 +180,18 @@ impl std::fmt::Display for RefError {
 /// Where a `$ref` string leads before its file is looked up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
-    SameFile { pointer: String },
-    File { path: PathBuf, pointer: String },
+    SameFile {
+        pointer: String,
+    },
+    File {
+        path: PathBuf,
+        pointer: String,
+    },
+    /// A document fetched by URL (its key in the store is the URL).
+    Remote {
+        url: String,
+        pointer: String,
+    },
 }
 
 /// Every file of a document, by id.
@@ -269,11 +294,47 @@ impl Store {
             let mut refs = Vec::new();
             collect_refs(&self.files[next].value, &mut refs);
             for r in refs {
-                if let Ok(Target::File { path, .. }) = self.target(id, &r) {
-                    self.ensure_loaded(&path);
+                match self.target(id, &r) {
+                    Ok(Target::File { path, .. }) => self.ensure_loaded(&path),
+                    Ok(Target::Remote { url, .. }) => self.ensure_fetched(&url),
+                    _ => {}
                 }
             }
             next += 1;
+        }
+    }
+
+    fn ensure_fetched(&mut self, url: &str) {
+        let key = PathBuf::from(url);
+        if self.by_path.contains_key(&key) || self.failed.contains_key(&key) {
+            return;
+        }
+        let Some(fetch) = self.opts.fetch.clone() else {
+            return;
+        };
+        match (fetch.0)(url) {
+            Ok(text) => match source::parse(&text) {
+                Ok((format, value)) => {
+                    let id = FileId(self.files.len() as u32);
+                    self.files.push(SourceFile {
+                        path: key.clone(),
+                        text,
+                        format,
+                        value,
+                    });
+                    self.keys.push(key.clone());
+                    self.by_path.insert(key, id);
+                }
+                Err(e) => {
+                    self.failed.insert(
+                        key,
+                        format!("{} (line {}, column {})", e.message, e.line, e.column),
+                    );
+                }
+            },
+            Err(e) => {
+                self.failed.insert(key, format!("cannot fetch: {e}"));
+            }
         }
     }
 
@@ -319,6 +380,20 @@ impl Store {
                     return Err(RefError::Unreadable { path, reason });
                 }
             },
+            Target::Remote { url, pointer } => {
+                let key = PathBuf::from(&url);
+                match self.by_path.get(&key) {
+                    Some(id) => (*id, pointer),
+                    None => {
+                        let reason = self
+                            .failed
+                            .get(&key)
+                            .cloned()
+                            .unwrap_or_else(|| "not fetched".to_owned());
+                        return Err(RefError::Unreadable { path: key, reason });
+                    }
+                }
+            }
         };
         match pointer::get(&self.file(file).value, &pointer) {
             Ok(_) => Ok(Loc { file, pointer }),
@@ -347,6 +422,7 @@ impl Store {
             Ok(Target::File { path, pointer }) => {
                 format!("{}#{}", path.display(), encode_fragment(&pointer))
             }
+            Ok(Target::Remote { url, pointer }) => format!("{url}#{}", encode_fragment(&pointer)),
             Err(_) => reference.to_owned(),
         }
     }
@@ -372,6 +448,15 @@ impl Store {
         if uri.is_empty() {
             return Ok(Target::SameFile { pointer });
         }
+        // A relative ref inside a fetched document is relative to that document's URL.
+        let base_key = self.keys[from.0 as usize].to_string_lossy().into_owned();
+        let joined;
+        let uri = if is_url(&base_key) && !uri.contains("://") {
+            joined = join_url(&base_key, uri);
+            joined.as_str()
+        } else {
+            uri
+        };
         let lower = uri.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
             let mapped = self
@@ -381,6 +466,12 @@ impl Store {
                 .filter(|m| uri.starts_with(&m.prefix))
                 .max_by_key(|m| m.prefix.len());
             let Some(map) = mapped else {
+                if self.opts.allow_remote && self.opts.fetch.is_some() {
+                    return Ok(Target::Remote {
+                        url: uri.to_owned(),
+                        pointer,
+                    });
+                }
                 return Err(if self.opts.allow_remote {
                     RefError::RemoteUnavailable {
                         url: uri.to_owned(),
@@ -442,6 +533,45 @@ impl Store {
             .map(Path::to_path_buf)
             .unwrap_or_default()
     }
+}
+
+fn is_url(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Resolves a relative reference against a base URL (RFC 3986 for the common cases: a
+/// path relative to the base's folder, or absolute from its host; `.` and `..` removed).
+fn join_url(base: &str, rel: &str) -> String {
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let origin = &base[..host_end];
+    let base_path = base[host_end..].split(['?', '#']).next().unwrap_or("");
+    let path = if rel.starts_with('/') {
+        rel.to_owned()
+    } else {
+        let dir = match base_path.rfind('/') {
+            Some(i) => &base_path[..=i],
+            None => "/",
+        };
+        format!("{dir}{rel}")
+    };
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').collect();
+    for (i, seg) in segments.iter().enumerate() {
+        match *seg {
+            "." => {}
+            ".." if out.len() > 1 => {
+                out.pop();
+            }
+            ".." => {}
+            s if i == 0 || !s.is_empty() || i == segments.len() - 1 => out.push(s),
+            _ => {}
+        }
+    }
+    format!("{origin}{}", out.join("/"))
 }
 
 fn decode_path(raw: &str, reference: &str) -> Result<PathBuf, RefError> {
@@ -511,5 +641,34 @@ fn normalize(path: &Path) -> PathBuf {
             Err(_) => out,
         },
         _ => out,
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::join_url;
+
+    #[test]
+    fn joins_relative_refs_to_urls() {
+        assert_eq!(
+            join_url("https://h.example/a/b/c.yaml", "d.yaml"),
+            "https://h.example/a/b/d.yaml"
+        );
+        assert_eq!(
+            join_url("https://h.example/a/b/c.yaml", "./d.yaml"),
+            "https://h.example/a/b/d.yaml"
+        );
+        assert_eq!(
+            join_url("https://h.example/a/b/c.yaml", "../d.yaml"),
+            "https://h.example/a/d.yaml"
+        );
+        assert_eq!(
+            join_url("https://h.example/a/b/c.yaml", "/x/y.yaml"),
+            "https://h.example/x/y.yaml"
+        );
+        assert_eq!(
+            join_url("https://h.example/c.yaml", "../../d.yaml"),
+            "https://h.example/d.yaml"
+        );
     }
 }
