@@ -100,14 +100,15 @@ pub fn messages(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
         } else {
             quote!(#rt::Headers::new())
         };
-        let d = doc(
-            &m.summary,
-            &m.description,
-            &[format!(
-                "Message `{}` of channel `{}`.",
-                m.key, ir.channels[m.channel].key
-            )],
-        );
+        let mut extra = vec![format!(
+            "Message `{}` of channel `{}`.",
+            m.key, ir.channels[m.channel].key
+        )];
+        if let Some(t) = &m.avro_type {
+            let t = ty_tokens(t, defs).to_string().replace(' ', "");
+            extra.push(format!("The payload is binary Avro: decode it into `{t}` (for example with the `apache-avro` crate's serde support)."));
+        }
+        let d = doc(&m.summary, &m.description, &extra);
         items.push(quote! {
             #d
             #[derive(Debug, Clone, PartialEq)]

@@ -55,6 +55,8 @@ pub struct MessageIr {
     pub payload: Option<Ty>,
     /// The payload is JSON (else raw bytes).
     pub json: bool,
+    /// For an Avro payload (raw bytes on the wire): the Rust type of its schema.
+    pub avro_type: Option<Ty>,
     pub headers: Option<Ty>,
     pub header_kinds: Vec<(String, &'static str)>,
     pub header_consts: Vec<(String, String)>,
@@ -114,7 +116,12 @@ fn is_json(content_type: Option<&str>) -> bool {
     }
 }
 
-pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'d>) -> Ir {
+pub fn lower<'d>(
+    doc: &'d Document,
+    settings: &Settings,
+    space: &mut TypeSpace<'d>,
+    arena: &'d typed_arena::Arena<serde_json::Value>,
+) -> Ir {
     let api = &doc.api;
     // Component schemas first, so they keep their own names: the name a `$ref` to them
     // gives (the last segment of a dotted Java-style key).
@@ -237,6 +244,35 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
                 .unwrap_or(&m.key),
             "Message",
         );
+        // Avro payloads are typed (first, so that their record names win over the message's) through their JSON Schema equivalent; on the wire they
+        // stay bytes (binary Avro), which the handler decodes into that type.
+        let mut avro_type = None;
+        match &m.payload_format {
+            SchemaFormat::Avro(_) => {
+                let avro = m.payload.as_ref().and_then(|p| doc.store.get(&p.target));
+                match avro {
+                    Some(avro) => {
+                        let json = arena.alloc(crate::avro::to_json_schema(avro));
+                        let label = format!("{} (Avro)", crate::describe(doc, &m.payload.as_ref().map(|p| p.target.clone()).unwrap_or_else(|| m.at.clone())));
+                        let s = space.add_virtual(json, label);
+                        avro_type = Some(space.ty(s, &format!("{base}Payload")));
+                    }
+                    None => notes.push(Note { at: crate::describe(doc, &m.at), message: format!("message `{}` has no Avro schema to type", m.key) }),
+                }
+            }
+            f if !f.is_json_schema() => notes.push(Note {
+                at: crate::describe(doc, &m.at),
+                message: format!(
+                    "message `{}` has a payload in a schema format the generator does not type ({}); it is passed as raw bytes",
+                    m.key,
+                    match f {
+                        SchemaFormat::Other(f) => f.as_str(),
+                        _ => "unknown",
+                    }
+                ),
+            }),
+            _ => {}
+        }
         // The channel tells apart the messages one definition gives several channels.
         let type_name = space.claim_message_name(&base, &api.channels[m.channel].at);
         let json = m.payload_format.is_json_schema() && is_json(m.content_type.as_deref());
@@ -247,19 +283,6 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
             let s = space.schema(p)?;
             Some(space.ty(s, &format!("{type_name}Payload")))
         });
-        if !m.payload_format.is_json_schema() {
-            notes.push(Note {
-                at: crate::describe(doc, &m.at),
-                message: format!(
-                    "message `{}` has a payload in a schema format the generator does not type ({}); it is passed as raw bytes",
-                    m.key,
-                    match &m.payload_format {
-                        SchemaFormat::Avro(f) | SchemaFormat::Other(f) => f.as_str(),
-                        _ => "unknown",
-                    }
-                ),
-            });
-        }
         let (headers, header_kinds, header_consts) =
             match m.headers.as_ref().and_then(|h| space.schema(h)) {
                 Some(s) => {
@@ -292,6 +315,7 @@ pub fn lower<'d>(doc: &'d Document, settings: &Settings, space: &mut TypeSpace<'
             type_name,
             payload,
             json,
+            avro_type,
             headers,
             header_kinds,
             header_consts,

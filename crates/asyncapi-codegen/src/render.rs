@@ -283,7 +283,9 @@ pub fn readme(ir: &Ir, settings: &Settings) -> String {
             m.type_name,
             ir.channels[m.channel].key,
             m.content_type.as_deref().unwrap_or("application/json"),
-            if !m.json {
+            if m.avro_type.is_some() {
+                "Avro (typed)"
+            } else if !m.json {
                 "raw bytes"
             } else if m.payload.is_some() {
                 "typed"

@@ -213,7 +213,12 @@ pub struct TypeSpace<'d> {
     components: HashMap<Loc, Vec<String>>,
     pub notes: Vec<Note>,
     pub uses: Uses,
+    /// Schemas made by the generator (Avro schemas as JSON Schema), by virtual file id.
+    virtual_docs: Vec<(&'d Value, String)>,
 }
+
+/// File ids from here on are [`TypeSpace::add_virtual`] documents, not files of the store.
+const VIRTUAL_BASE: u32 = 1 << 30;
 
 const MAX_REF_CHAIN: usize = 64;
 
@@ -230,6 +235,7 @@ impl<'d> TypeSpace<'d> {
             components: HashMap::new(),
             notes: Vec::new(),
             uses: Uses::default(),
+            virtual_docs: Vec::new(),
         }
     }
 
@@ -257,7 +263,7 @@ impl<'d> TypeSpace<'d> {
                 variants,
                 open: false,
             }),
-            origin: crate::describe(self.doc, at),
+            origin: self.describe(at),
         });
         Ty::Named(self.defs.len() - 1)
     }
@@ -288,7 +294,7 @@ impl<'d> TypeSpace<'d> {
 
     fn note(&mut self, loc: &Loc, message: String) {
         self.notes.push(Note {
-            at: crate::describe(self.doc, loc),
+            at: self.describe(loc),
             message,
         });
     }
@@ -309,7 +315,54 @@ impl<'d> TypeSpace<'d> {
         }
     }
 
+    /// Adds a schema document the generator made (e.g. from Avro); `label` names it in
+    /// docs and notes. Refs inside it must be local (`#/...`).
+    pub(crate) fn add_virtual(&mut self, root: &'d Value, label: String) -> S<'d> {
+        let file = asyncapi_model::FileId(VIRTUAL_BASE + self.virtual_docs.len() as u32);
+        self.virtual_docs.push((root, label));
+        S {
+            v: root,
+            loc: Loc::new(file, ""),
+            stored: true,
+        }
+    }
+
+    fn virtual_doc(&self, loc: &Loc) -> Option<&(&'d Value, String)> {
+        loc.file
+            .0
+            .checked_sub(VIRTUAL_BASE)
+            .and_then(|i| self.virtual_docs.get(i as usize))
+    }
+
+    fn file_path(&self, loc: &Loc) -> std::path::PathBuf {
+        match self.virtual_doc(loc) {
+            Some((_, label)) => std::path::PathBuf::from(label),
+            None => self.doc.store.file(loc.file).path.clone(),
+        }
+    }
+
+    /// A location as `file#pointer` for docs and notes.
+    pub(crate) fn describe(&self, loc: &Loc) -> String {
+        match self.virtual_doc(loc) {
+            Some((_, label)) => format!("{label}#{}", loc.pointer),
+            None => crate::describe(self.doc, loc),
+        }
+    }
+
     fn resolve(&self, from: &Loc, reference: &str) -> Result<S<'d>, String> {
+        if let Some((root, label)) = self.virtual_doc(from) {
+            let ptr = reference
+                .strip_prefix('#')
+                .ok_or_else(|| format!("`{reference}` in {label} is not a local reference"))?;
+            let ptr = percent_decode(ptr);
+            let v = pointer::get(root, &ptr)
+                .map_err(|_| format!("`{reference}` points at nothing in {label}"))?;
+            return Ok(S {
+                v,
+                loc: Loc::new(from.file, ptr),
+                stored: true,
+            });
+        }
         let target = self
             .doc
             .store
@@ -336,9 +389,7 @@ impl<'d> TypeSpace<'d> {
             };
             match self.resolve(&s.loc, r) {
                 Ok(t) => {
-                    if let Some(n) =
-                        name_of_location(&self.doc.store.file(t.loc.file).path, &t.loc.pointer)
-                    {
+                    if let Some(n) = name_of_location(&self.file_path(&t.loc), &t.loc.pointer) {
                         *hint = n;
                     }
                     via_ref = true;
@@ -464,7 +515,7 @@ impl<'d> TypeSpace<'d> {
             name,
             docs: docs_of(s.v),
             kind: Kind::Pending,
-            origin: crate::describe(self.doc, &s.loc),
+            origin: self.describe(&s.loc),
         });
         self.defs.len() - 1
     }
@@ -1627,6 +1678,24 @@ impl Shaped {
             Shaped::Def(k) => Shaped::Def(k),
         }
     }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A `const` string, or the only value of an `enum`.

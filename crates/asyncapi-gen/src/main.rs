@@ -157,8 +157,10 @@ impl GenArgs {
                 }
             })
             .collect::<String>()
-            .trim_matches('-')
-            .to_owned();
+            .split('-')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
         let runtime = match (&self.runtime_path, &self.runtime_version) {
             (Some(p), _) => asyncapi_codegen::RuntimeDep::Path(p.clone()),
             (None, Some(v)) => asyncapi_codegen::RuntimeDep::Version(v.clone()),

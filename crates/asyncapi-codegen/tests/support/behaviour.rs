@@ -331,3 +331,31 @@ mod dispatch {
         assert!(route("streetlights/s-7/other").is_err());
     }
 }
+
+#[test]
+fn avro_records_map_to_closed_structs_with_optional_unions() {
+    use snapshot_avro::types::{OrderPlaced, Status};
+    let input = json!({
+        "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "status": "PAID",
+        "lines": [{"sku": "A-1", "qty": 2}],
+        "attributes": {"weight": 1200},
+        "placedAt": 1718287543210_i64,
+        "previous": {
+            "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "status": "NEW",
+            "lines": [],
+            "attributes": {},
+            "placedAt": 1718287000000_i64
+        }
+    });
+    assert_eq!(round_trip::<OrderPlaced>(input.clone()), input);
+    let typed: OrderPlaced = serde_json::from_value(input.clone()).expect("deserializes");
+    assert_eq!(typed.status, Status::Paid);
+    assert!(typed.previous.as_ref().is_some_and(|p| p.note.is_none()));
+    // Avro records are closed; a missing required field or an unknown one is an error.
+    let mut extra = input.clone();
+    extra["unexpected"] = json!(1);
+    rejects::<OrderPlaced>(extra);
+    rejects::<OrderPlaced>(json!({"id": "7c9e6679-7425-40de-944b-e07fc1f90ae7"}));
+}
