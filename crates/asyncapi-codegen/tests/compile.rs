@@ -15,6 +15,8 @@ fn every_snapshot_case_compiles_without_warnings() {
     let scratch = common::Scratch::new("asyncapi-codegen-snapshot-crates");
     let runtime = common::runtime_dir().to_string_lossy().into_owned();
     let mut members = Vec::new();
+    // `asyncapi-gen scaffold`'s starting handler for each case compiles against its crate.
+    let mut scaffolds = String::new();
     for case in common::cases() {
         let doc = common::load(&case.path);
         let settings = asyncapi_codegen::Settings {
@@ -24,6 +26,25 @@ fn every_snapshot_case_compiles_without_warnings() {
         };
         let out = common::generate(&doc, &settings, &case.name);
         common::write_crate(&scratch.dir.join(&case.name), &out);
+        if !out.handler_methods.is_empty() {
+            let scaffold_settings = asyncapi_codegen::Settings {
+                crate_name: format!("snapshot-{}", case.name),
+                ..settings.clone()
+            };
+            let text = asyncapi_codegen::scaffold(&doc, &scaffold_settings, "MyHandler")
+                .unwrap_or_else(|e| panic!("{}: scaffold: {e}", case.name));
+            let module = case.name.replace('-', "_");
+            common::write_if_changed(
+                &scratch
+                    .dir
+                    .join(format!("behaviour/src/scaffolds/{module}.rs")),
+                &text,
+            );
+            let _ = writeln!(
+                scaffolds,
+                "#[path = \"scaffolds/{module}.rs\"]\npub mod scaffold_{module};"
+            );
+        }
         members.push(case.name.clone());
     }
     let mut manifest = String::from(
@@ -41,7 +62,7 @@ fn every_snapshot_case_compiles_without_warnings() {
     common::write_if_changed(
         &behaviour.join("src/lib.rs"),
         &format!(
-            "#![deny(warnings)]\n{}",
+            "#![deny(warnings)]\n{}\n{scaffolds}",
             include_str!("support/behaviour.rs")
         ),
     );
