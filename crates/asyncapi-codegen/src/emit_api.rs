@@ -133,22 +133,30 @@ pub fn messages(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
             }
         });
     }
+    // A reply enum is also the message enum of the `<operation>_reply` handler: once each.
+    let mut emitted = std::collections::BTreeSet::new();
     for op in &ir.operations {
-        if let Some(e) = &op.enum_name {
-            items.push(message_enum(
-                e,
-                &op.messages,
-                ir,
-                &format!("The messages of operation `{}`.", op.key),
-            ));
-        }
         if let Some(r) = &op.reply {
             if let Some(e) = &r.enum_name {
+                if emitted.insert(e.clone()) {
+                    items.push(message_enum(
+                        e,
+                        &r.messages,
+                        ir,
+                        &format!("The replies of operation `{}`.", op.key),
+                    ));
+                }
+            }
+        }
+    }
+    for op in &ir.operations {
+        if let Some(e) = &op.enum_name {
+            if emitted.insert(e.clone()) {
                 items.push(message_enum(
                     e,
-                    &r.messages,
+                    &op.messages,
                     ir,
-                    &format!("The replies of operation `{}`.", op.key),
+                    &format!("The messages of operation `{}`.", op.key),
                 ));
             }
         }
@@ -622,13 +630,37 @@ pub fn publisher(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
             (None, Some(a)) => (quote!(), quote!(let address = ::std::string::String::from(#a);)),
             (_, None) => (quote!(address: &str,), quote!(let address = address.to_owned();)),
         };
-        let d = doc(&op.summary, &op.description, &[format!("Operation `{}` on channel `{}`.", op.key, c.key)]);
+        let mut extra = vec![format!("Operation `{}` on channel `{}`.", op.key, c.key)];
+        if let Some(r) = op.reply.as_ref().filter(|r| r.channel.is_some() && !r.messages.is_empty()) {
+            let _ = r;
+            extra.push(format!("Its reply arrives at `Handler::{}_reply`.", op.method));
+        }
+        // A correlation ID the document puts in a header that the message's headers schema
+        // does not declare is an argument of its own.
+        let correlation_header = match op.messages.as_slice() {
+            [m] => ir.messages[*m].correlation.as_deref().and_then(|loc| {
+                let name = loc.strip_prefix("$message.header#/")?.split('/').next()?.replace("~1", "/").replace("~0", "~");
+                let declared = ir.messages[*m].header_kinds.iter().any(|(h, _)| h.eq_ignore_ascii_case(&name));
+                (!declared).then_some(name)
+            }),
+            _ => None,
+        };
+        let (corr_arg, corr_set) = match &correlation_header {
+            Some(h) => {
+                extra.push(format!("`correlation_id` is sent in the `{h}` header."));
+                (quote!(correlation_id: &str,), quote!(outgoing.headers.insert(#h, correlation_id);))
+            }
+            None => (quote!(), quote!()),
+        };
+        let d = doc(&op.summary, &op.description, &extra);
         let _ = defs;
+        let mutability = if correlation_header.is_some() { quote!(mut) } else { quote!() };
         quote! {
             #d
-            pub async fn #m(&self, #params message: &#arg) -> ::std::result::Result<(), #rt::SendError> {
+            pub async fn #m(&self, #params message: &#arg, #corr_arg) -> ::std::result::Result<(), #rt::SendError> {
                 #address
-                let outgoing = message.encode(address).map_err(#rt::SendError::Encode)?;
+                let #mutability outgoing = message.encode(address).map_err(#rt::SendError::Encode)?;
+                #corr_set
                 self.sink.send(outgoing).await.map_err(#rt::SendError::Sink)
             }
         }

@@ -376,6 +376,44 @@ pub fn lower<'d>(
             description: op.description.clone(),
         });
     }
+    // The replies to what the generated code sends arrive on the reply channel: each such
+    // reply gets a handler method of its own, `<operation>_reply`.
+    let sent_with_reply: Vec<usize> = (0..operations.len())
+        .filter(|&i| {
+            operations[i].role == Role::Send
+                && operations[i]
+                    .reply
+                    .as_ref()
+                    .is_some_and(|r| r.channel.is_some() && !r.messages.is_empty())
+        })
+        .collect();
+    for i in sent_with_reply {
+        let op = operations[i].clone();
+        let Some(reply) = op.reply.as_ref() else {
+            continue;
+        };
+        let Some(channel) = reply.channel else {
+            continue;
+        };
+        let base = format!("{}_reply", op.method);
+        let mut method = base.clone();
+        let mut n = 2;
+        while !used_methods.insert(method.clone()) {
+            method = format!("{base}_{n}");
+            n += 1;
+        }
+        operations.push(OperationIr {
+            key: format!("{}Reply", op.key),
+            method,
+            role: Role::Receive,
+            channel,
+            messages: reply.messages.clone(),
+            enum_name: reply.enum_name.clone(),
+            reply: None,
+            summary: Some(format!("The reply to `{}`.", op.key)),
+            description: None,
+        });
+    }
     // The router calls one handler method per message: the first receive operation's.
     let mut receiver: std::collections::BTreeMap<usize, &str> = std::collections::BTreeMap::new();
     for (i, op) in operations.iter().enumerate() {

@@ -17,12 +17,16 @@ impl<S: rt::Sink> Publisher<S> {
         &self.sink
     }
     /// Operation `sendPing` on channel `ping`.
+    ///
+    /// `correlation_id` is sent in the `correlationId` header.
     pub async fn send_ping(
         &self,
         message: &Ping,
+        correlation_id: &str,
     ) -> ::std::result::Result<(), rt::SendError> {
         let address = ::std::string::String::from("ping");
-        let outgoing = message.encode(address).map_err(rt::SendError::Encode)?;
+        let mut outgoing = message.encode(address).map_err(rt::SendError::Encode)?;
+        outgoing.headers.insert("correlationId", correlation_id);
         self.sink.send(outgoing).await.map_err(rt::SendError::Sink)
     }
 }

@@ -359,3 +359,37 @@ fn avro_records_map_to_closed_structs_with_optional_unions() {
     rejects::<OrderPlaced>(extra);
     rejects::<OrderPlaced>(json!({"id": "7c9e6679-7425-40de-944b-e07fc1f90ae7"}));
 }
+
+#[test]
+fn replies_to_sent_requests_reach_their_own_handler_method() {
+    use asyncapi_runtime::{Headers, Incoming};
+    use snapshot_request_reply_sender::messages::{Quote, QuoteRefused, RequestQuoteReply};
+    use snapshot_request_reply_sender::runtime::{Context, HandlerError};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Replies(Arc<Mutex<Vec<(String, Option<String>)>>>);
+    impl snapshot_request_reply_sender::Handler for Replies {
+        async fn request_quote_reply(&self, message: RequestQuoteReply, context: Context) -> Result<(), HandlerError> {
+            let what = match message {
+                RequestQuoteReply::Quote(Quote { payload, .. }) => format!("quote {} {}", payload.sku, payload.price),
+                RequestQuoteReply::QuoteRefused(QuoteRefused { payload, .. }) => format!("refused: {}", payload.reason),
+            };
+            self.0.lock().expect("lock").push((what, context.correlation_id));
+            Ok(())
+        }
+    }
+    let replies = Replies::default();
+    let router = snapshot_request_reply_sender::Router::new(replies.clone());
+    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let headers: Headers = [("correlationId", "req-42")].into_iter().collect();
+    for body in [&br#"{"sku": "A-1", "price": 9.5}"#[..], br#"{"reason": "out of stock"}"#] {
+        let incoming = Incoming { address: Some("quotes/replies"), headers: &headers, content_type: None, payload: body };
+        let done = rt.block_on(router.route(incoming)).expect("dispatches");
+        assert_eq!(done.operation, "requestQuoteReply");
+    }
+    assert_eq!(
+        *replies.0.lock().expect("lock"),
+        [("quote A-1 9.5".to_owned(), Some("req-42".to_owned())), ("refused: out of stock".to_owned(), None)]
+    );
+}
