@@ -1057,12 +1057,21 @@ impl<'d> TypeSpace<'d> {
                 &format!("{name}{}", names::pascal(wire, "Field")),
             );
             let ty = if required { ty } else { ty.option() };
+            let mut docs = docs_of(p.v);
+            // A `default` is documented on the field; one the field's type cannot hold is
+            // reported and left out rather than documented wrongly.
+            if let Some(d) = &docs.default {
+                if !self.fits(&ty, d, 0) {
+                    self.note(&p.loc.child("default"), format!("default `{d}` does not fit the type of `{wire}`; it is left out of the docs"));
+                    docs.default = None;
+                }
+            }
             fields.push(Field {
                 name: field_name,
                 wire: wire.clone(),
                 ty,
                 required,
-                docs: docs_of(p.v),
+                docs,
                 boxed: false,
             });
         }
@@ -1386,6 +1395,46 @@ impl<'d> TypeSpace<'d> {
             out.push((k, kind));
         }
         out
+    }
+
+    /// Whether a JSON value (a `default`) can be a value of a type.
+    fn fits(&self, ty: &Ty, v: &Value, depth: usize) -> bool {
+        if depth > 32 {
+            return true;
+        }
+        match ty {
+            Ty::Option(inner) => v.is_null() || self.fits(inner, v, depth + 1),
+            Ty::String | Ty::DateTime | Ty::Date | Ty::Uuid | Ty::Url | Ty::Ipv4 | Ty::Ipv6 => {
+                v.is_string()
+            }
+            Ty::Bool => v.is_boolean(),
+            Ty::Int(t) => {
+                let (lo, hi) = int_range(t);
+                v.as_i64()
+                    .map(|i| i as f64)
+                    .or_else(|| v.as_u64().map(|u| u as f64))
+                    .is_some_and(|x| x >= lo && x <= hi)
+            }
+            Ty::Float(_) => v.is_number(),
+            Ty::Value => true,
+            Ty::Unit => v.is_null(),
+            Ty::Vec(inner) => v
+                .as_array()
+                .is_some_and(|a| a.iter().all(|x| self.fits(inner, x, depth + 1))),
+            Ty::Map(inner) => v
+                .as_object()
+                .is_some_and(|m| m.values().all(|x| self.fits(inner, x, depth + 1))),
+            Ty::Named(id) => match &self.defs[*id].kind {
+                Kind::Struct(_) => v.is_object(),
+                Kind::Enum(e) => v
+                    .as_str()
+                    .is_some_and(|s| e.open || e.variants.iter().any(|(_, w)| w == s)),
+                Kind::Newtype(nt) => nt.inner.as_ref().is_none_or(|t| self.fits(t, v, depth + 1)),
+                Kind::Alias(t) | Kind::Wrapper(t) => self.fits(t, v, depth + 1),
+                Kind::Tagged(_) => v.is_object(),
+                Kind::Untagged(_) | Kind::Pending => true,
+            },
+        }
     }
 
     /// Boxes fields and variants whose type contains the type they are in, and returns the

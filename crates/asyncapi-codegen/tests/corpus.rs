@@ -344,11 +344,18 @@ fn example_tests(
 }
 
 const ROUND_TRIP: &str = r#"
-/// Deserializes `text` into `T` as the generated router does, serializes it back and
-/// compares modulo the documented normalisations.
+/// Checks the example against the schemars schema of `T`, deserializes `text` into `T` as
+/// the generated router does, serializes it back and compares modulo the documented
+/// normalisations.
 #[track_caller]
-fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(what: &str, text: &str) {
+fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize + schemars::JsonSchema>(what: &str, text: &str) {
     let original: serde_json::Value = serde_json::from_str(text).expect("the example is JSON");
+    // The schema schemars derives for the generated type accepts the example too.
+    let schema = serde_json::to_value(schemars::schema_for!(T)).expect("the schema serializes");
+    let validator = jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("{what}: the schemars schema does not compile: {e}\n{schema}"));
+    let errors: Vec<String> = validator.iter_errors(&original).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{what}: the schemars schema rejects the example: {errors:?}\n{schema}");
     let typed: T = asyncapi_runtime::codegen::decode_json(&original)
         .unwrap_or_else(|e| panic!("{what}: does not deserialize: {e}\n{original}"));
     let back = serde_json::to_value(&typed)
@@ -411,7 +418,7 @@ fn corpus_crates_build_and_examples_round_trip() {
     let runtime = common::runtime_dir();
     let _ = writeln!(
         manifest,
-        "asyncapi-runtime = {{ path = {:?} }}\nserde = \"1\"\nserde_json = \"1\"",
+        "asyncapi-runtime = {{ path = {:?} }}\nserde = \"1\"\nserde_json = \"1\"\nschemars = \"1\"\njsonschema = {{ version = \"0.61\", default-features = false }}",
         runtime.to_string_lossy()
     );
     for m in &members {

@@ -57,6 +57,13 @@ pub struct Settings {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub label: ::std::option::Option<::std::string::String>,
+    /// A default the type cannot hold is reported, not documented.
+    #[serde(
+        rename = "limit",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub limit: ::std::option::Option<u8>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: ::serde_json::Map<
