@@ -390,23 +390,7 @@ pub fn headers_to_json(headers: &Headers, declared: &[(&str, HeaderKind)]) -> Va
         let Some(text) = headers.get(name) else {
             continue;
         };
-        let parsed = match kind {
-            HeaderKind::String => None,
-            HeaderKind::Integer | HeaderKind::Number | HeaderKind::Boolean | HeaderKind::Json => {
-                serde_json::from_str::<Value>(text.trim())
-                    .ok()
-                    .filter(|v| match kind {
-                        HeaderKind::Integer => v.is_i64() || v.is_u64(),
-                        HeaderKind::Number => v.is_number(),
-                        HeaderKind::Boolean => v.is_boolean(),
-                        _ => v.is_object() || v.is_array(),
-                    })
-            }
-        };
-        map.insert(
-            (*name).to_owned(),
-            parsed.unwrap_or_else(|| Value::String(text.to_owned())),
-        );
+        map.insert((*name).to_owned(), text_to_json(text, *kind));
     }
     Value::Object(map)
 }

@@ -1,6 +1,5 @@
-//! Copied into the scratch crate of `tests/corpus.rs` (not compiled in this workspace): JSON
-//! comparison modulo the generator's documented normalisations, the same logic as
-//! `adobe-io-events-tests`'s `same_json`, which the scratch crate cannot depend on.
+//! JSON comparison modulo the generator's documented normalisations. Copied into the scratch
+//! crate of `tests/corpus.rs`, and included by `adobe-io-events-tests` with `#[path]`.
 
 use serde_json::Value;
 
