@@ -503,15 +503,30 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
                 #body
             }
         });
-        if c.address.is_some() {
+        if let Some(addr) = &c.address {
             let cname = format_ident!("{}", c.const_name);
-            address_arms.push(quote! {
-                if let Some(params) = #cname.matches(address) {
-                    return self.#fn_name(incoming, params, parsed).await;
-                }
-            });
+            // The most specific template first: fewer parameters, then more literal text
+            // (`a/b/show` before `a/{x}/show`), as HTTP routers rank static segments.
+            let params = addr.matches('{').count();
+            let literal = addr.len()
+                - addr
+                    .split('{')
+                    .skip(1)
+                    .map(|p| p.find('}').map_or(0, |e| e + 2))
+                    .sum::<usize>();
+            address_arms.push((
+                (params, std::cmp::Reverse(literal)),
+                quote! {
+                    if let Some(params) = #cname.matches(address) {
+                        return self.#fn_name(incoming, params, parsed).await;
+                    }
+                },
+            ));
         }
     }
+    // A stable sort keeps document order among equally specific templates.
+    address_arms.sort_by_key(|a| a.0);
+    let address_arms: Vec<TokenStream> = address_arms.into_iter().map(|(_, t)| t).collect();
     // Single-endpoint mode: every receive message of a channel without parameters.
     let any: Vec<usize> = routes
         .iter()

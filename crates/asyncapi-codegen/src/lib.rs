@@ -137,6 +137,11 @@ pub struct MessageInfo {
     pub payload_type: Option<String>,
     /// The headers type as Rust source, when the message has a headers schema.
     pub headers_type: Option<String>,
+    /// Whether the generated router delivers this message to a handler method.
+    pub routed: bool,
+    /// A concrete address the router maps to this message's channel (parameters filled with
+    /// sample values), when the channel has an address.
+    pub sample_address: Option<String>,
 }
 
 /// An internal failure to render what was generated (a generator bug, reported, never a panic).
@@ -258,7 +263,8 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
     let messages = ir
         .messages
         .iter()
-        .map(|m| MessageInfo {
+        .enumerate()
+        .map(|(i, m)| MessageInfo {
             key: m.key.clone(),
             channel: ir.channels[m.channel].key.clone(),
             type_name: m.type_name.clone(),
@@ -271,6 +277,11 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
                 .headers
                 .as_ref()
                 .map(|t| emit_types::ty_tokens(t, &space.defs).to_string()),
+            routed: ir
+                .operations
+                .iter()
+                .any(|o| o.role == ir::Role::Receive && o.messages.contains(&i)),
+            sample_address: sample_address(&ir.channels[m.channel], &space.defs),
         })
         .collect();
     Ok(Output {
@@ -279,6 +290,29 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
         handler_methods,
         messages,
     })
+}
+
+/// A concrete address of a channel: its template with each parameter given a value its
+/// type accepts (an enum's first value, `1` for numbers, `sample` otherwise).
+fn sample_address(c: &ir::ChannelIr, defs: &[typespace::TypeDef]) -> Option<String> {
+    let template = c.address.as_ref()?;
+    let mut out = template.clone();
+    for f in c.params.iter().flat_map(|p| &p.fields) {
+        let value = match &f.ty {
+            typespace::Ty::Named(id) => match &defs[*id].kind {
+                typespace::Kind::Enum(e) => e
+                    .variants
+                    .first()
+                    .map_or("sample".to_owned(), |(_, w)| w.clone()),
+                _ => "sample".to_owned(),
+            },
+            typespace::Ty::Int(_) | typespace::Ty::Float(_) => "1".to_owned(),
+            typespace::Ty::Bool => "true".to_owned(),
+            _ => "sample".to_owned(),
+        };
+        out = out.replace(&format!("{{{}}}", f.wire), &value);
+    }
+    Some(out)
 }
 
 /// The text of a starting `impl Handler` for the user's crate (see `asyncapi-gen scaffold`).

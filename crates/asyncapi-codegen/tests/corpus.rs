@@ -196,6 +196,7 @@ struct Report {
     invalid: Vec<String>,
     problems: Vec<String>,
     examples: usize,
+    dispatched: usize,
     crates: usize,
 }
 
@@ -290,12 +291,18 @@ fn example_tests(
         };
         // The message's examples, then those of its payload schema (springwolf writes
         // its examples there): `(id, label, payload)`.
-        let mut samples: Vec<(String, String, &Value)> = Vec::new();
+        // `(id, label, payload, headers of a message example)`.
+        let mut samples: Vec<(String, String, &Value, Option<&Value>)> = Vec::new();
         for (j, ex) in m.examples.iter().enumerate() {
             if let Some(payload) = &ex.payload {
                 let id = format!("{what}/{j}");
                 let label = format!("{id} ({})", ex.name.as_deref().unwrap_or("unnamed"));
-                samples.push((id, label, payload));
+                samples.push((
+                    id,
+                    label,
+                    payload,
+                    Some(ex.headers.as_ref().unwrap_or(&Value::Null)),
+                ));
             }
         }
         for (j, payload) in schema_examples(doc, schema).into_iter().enumerate() {
@@ -304,9 +311,10 @@ fn example_tests(
                 id.clone(),
                 format!("{id} (payload schema example)"),
                 payload,
+                None,
             ));
         }
-        for (id, label, payload) in samples {
+        for (id, label, payload, headers) in samples {
             let errors: Vec<String> = validator
                 .iter_errors(payload)
                 .map(|e| format!("{e} at `{}`", e.instance_path()))
@@ -333,7 +341,31 @@ fn example_tests(
                  crate::round_trip::<{ty}>({label:?}, {text:?});\n    }}\n"
             );
             report.examples += 1;
+            // The router takes the raw bytes (and the example's headers) to this message's
+            // handler, by address and, for channels without parameters, on a single endpoint.
+            if let (true, Some(headers)) = (info.routed, headers) {
+                let headers = serde_json::to_string(headers).expect("headers serialize");
+                let key = &m.key;
+                let address = match &info.sample_address {
+                    Some(a) => format!("Some({a:?})"),
+                    None => "None".to_owned(),
+                };
+                let _ = write!(
+                    tests,
+                    "\n    #[test]\n    fn dispatch_{test_name}() {{\n        \
+                     crate::dispatch(&::{lib}::Router::new(::{lib}::StubHandler), {label:?}, {address}, {headers:?}, {text:?}, {key:?});\n    }}\n"
+                );
+                report.dispatched += 1;
+            }
         }
+    }
+    // What can never be handled is refused, and says why.
+    if out.messages.iter().any(|m| m.routed) {
+        let _ = write!(
+            tests,
+            "\n    #[test]\n    fn dispatch_errors() {{\n        \
+             crate::dispatch_errors(&::{lib}::Router::new(::{lib}::StubHandler), {file:?});\n    }}\n"
+        );
     }
     if tests.is_empty() {
         return String::new();
@@ -364,6 +396,34 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize + schemars::Json
         same_json::same_json(&back, &original),
         "{what}: did not round-trip:\n got {back}\nwant {original}"
     );
+}
+"#;
+
+const DISPATCH: &str = r#"
+/// Routes raw bytes as a transport would and checks the message the router chose.
+#[track_caller]
+fn dispatch<R: asyncapi_runtime::Dispatch>(router: &R, what: &str, address: Option<&str>, headers: &str, payload: &str, expected: &str) {
+    let headers: serde_json::Value = serde_json::from_str(headers).expect("headers are JSON");
+    let headers = asyncapi_runtime::codegen::json_to_headers(&headers);
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+    let incoming = asyncapi_runtime::Incoming { address, headers: &headers, content_type: None, payload: payload.as_bytes() };
+    match runtime.block_on(router.dispatch(incoming)) {
+        Ok(done) => assert_eq!(done.message, expected, "{what}: routed to the wrong message"),
+        // The stub handler cannot build replies: the message reached its handler.
+        Err(e @ asyncapi_runtime::DispatchError::Handler { .. }) if e.to_string().contains("needs a reply") => {}
+        Err(e) => panic!("{what}: not dispatched ({}): {e}", e.kind()),
+    }
+}
+
+/// An address no channel has, and bytes that are not JSON, are refused for good.
+#[track_caller]
+fn dispatch_errors<R: asyncapi_runtime::Dispatch>(router: &R, what: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+    let headers = asyncapi_runtime::Headers::new();
+    let unknown = asyncapi_runtime::Incoming { address: Some("no/such/channel/anywhere"), headers: &headers, content_type: None, payload: b"{}" };
+    let e = runtime.block_on(router.dispatch(unknown)).expect_err("an unknown address is refused");
+    assert_eq!(e.kind(), "unknown-channel", "{what}: {e}");
+    assert!(!e.is_retryable());
 }
 "#;
 
@@ -418,7 +478,7 @@ fn corpus_crates_build_and_examples_round_trip() {
     let runtime = common::runtime_dir();
     let _ = writeln!(
         manifest,
-        "asyncapi-runtime = {{ path = {:?} }}\nserde = \"1\"\nserde_json = \"1\"\nschemars = \"1\"\njsonschema = {{ version = \"0.61\", default-features = false }}",
+        "asyncapi-runtime = {{ path = {:?} }}\nserde = \"1\"\nserde_json = \"1\"\nschemars = \"1\"\njsonschema = {{ version = \"0.61\", default-features = false }}\ntokio = {{ version = \"1\", features = [\"rt\"] }}",
         runtime.to_string_lossy()
     );
     for m in &members {
@@ -434,6 +494,7 @@ fn corpus_crates_build_and_examples_round_trip() {
         "//! Written by asyncapi-codegen's tests/corpus.rs: every valid example of the corpus, round-tripped.\n#![deny(warnings)]\n#![cfg(test)]\n\nmod same_json;\n",
     );
     lib.push_str(ROUND_TRIP);
+    lib.push_str(DISPATCH);
     lib.push_str(&modules);
     common::write_if_changed(&tests_dir.join("src/lib.rs"), &lib);
     let mut all = members.clone();
@@ -451,9 +512,10 @@ fn corpus_crates_build_and_examples_round_trip() {
         eprintln!("invalid against its own schema, not round-tripped: {i}");
     }
     eprintln!(
-        "{} crates, {} examples to round-trip, {} invalid examples, {} documents rejected; generated in {generated_in:.1?}",
+        "{} crates, {} examples to round-trip, {} to dispatch, {} invalid examples, {} documents rejected; generated in {generated_in:.1?}",
         report.crates,
         report.examples,
+        report.dispatched,
         report.invalid.len(),
         report.rejected.len()
     );
