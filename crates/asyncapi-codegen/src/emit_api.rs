@@ -514,6 +514,8 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
                     .skip(1)
                     .map(|p| p.find('}').map_or(0, |e| e + 2))
                     .sum::<usize>();
+            // Literal-only templates cannot overlap: they keep document order.
+            let literal = if params == 0 { 0 } else { literal };
             address_arms.push((
                 (params, std::cmp::Reverse(literal)),
                 quote! {

@@ -166,17 +166,6 @@ impl<H: Handler> Router<H> {
         let parsed = rt::parse_payload(incoming.payload);
         match incoming.address {
             Some(address) => {
-                if let Some(params) = CHANNEL_EXPERIENCE_PLATFORM_SEGMENT_EVALUATION
-                    .matches(address)
-                {
-                    return self
-                        .dispatch_experience_platform_segment_evaluation(
-                            incoming,
-                            params,
-                            parsed,
-                        )
-                        .await;
-                }
                 if let Some(params) = CHANNEL_EXPERIENCE_PLATFORM_DATASET_INGESTION
                     .matches(address)
                 {
@@ -199,11 +188,11 @@ impl<H: Handler> Router<H> {
                         )
                         .await;
                 }
-                if let Some(params) = CHANNEL_JOURNEY_OPTIMIZER_JOURNEY_STEP
+                if let Some(params) = CHANNEL_EXPERIENCE_PLATFORM_SEGMENT_EVALUATION
                     .matches(address)
                 {
                     return self
-                        .dispatch_journey_optimizer_journey_step(
+                        .dispatch_experience_platform_segment_evaluation(
                             incoming,
                             params,
                             parsed,
@@ -217,11 +206,9 @@ impl<H: Handler> Router<H> {
                         .dispatch_analytics_report_suite_change(incoming, params, parsed)
                         .await;
                 }
-                if let Some(params) = CHANNEL_TARGET_ACTIVITY_STATE_CHANGE
-                    .matches(address)
-                {
+                if let Some(params) = CHANNEL_CAMPAIGN_DELIVERY_STATUS.matches(address) {
                     return self
-                        .dispatch_target_activity_state_change(incoming, params, parsed)
+                        .dispatch_campaign_delivery_status(incoming, params, parsed)
                         .await;
                 }
                 if let Some(params) = CHANNEL_CAMPAIGN_WORKFLOW_EXECUTION
@@ -231,9 +218,22 @@ impl<H: Handler> Router<H> {
                         .dispatch_campaign_workflow_execution(incoming, params, parsed)
                         .await;
                 }
-                if let Some(params) = CHANNEL_CAMPAIGN_DELIVERY_STATUS.matches(address) {
+                if let Some(params) = CHANNEL_TARGET_ACTIVITY_STATE_CHANGE
+                    .matches(address)
+                {
                     return self
-                        .dispatch_campaign_delivery_status(incoming, params, parsed)
+                        .dispatch_target_activity_state_change(incoming, params, parsed)
+                        .await;
+                }
+                if let Some(params) = CHANNEL_JOURNEY_OPTIMIZER_JOURNEY_STEP
+                    .matches(address)
+                {
+                    return self
+                        .dispatch_journey_optimizer_journey_step(
+                            incoming,
+                            params,
+                            parsed,
+                        )
                         .await;
                 }
                 let _ = &parsed;
