@@ -205,7 +205,24 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
         .step_by(TYPES_PER_CHUNK)
         .map(|s| s..(s + TYPES_PER_CHUNK).min(defs.len()))
         .collect();
+    // The single files first (the router is usually the largest job), then the chunks of
+    // types, so that two cores finish at about the same time.
     let mut jobs: Vec<Box<dyn Fn() -> Result<String, GenerateError> + Sync + '_>> = Vec::new();
+    let (ir_ref, settings_ref) = (&ir, settings);
+    jobs.push(Box::new(move || {
+        render::items(emit_api::router(ir_ref, defs))
+    }));
+    jobs.push(Box::new(move || {
+        let messages = emit_api::messages(ir_ref, defs);
+        render::items(quote::quote!(#[allow(unused_imports)] use crate::types::*; #[allow(unused_imports)] use ::asyncapi_runtime::codegen as rt; #messages))
+    }));
+    jobs.push(Box::new(move || render::items(emit_api::handlers(ir_ref))));
+    jobs.push(Box::new(move || {
+        render::items(emit_api::publisher(ir_ref, defs))
+    }));
+    jobs.push(Box::new(move || {
+        render::items(render::lib_rs(ir_ref, settings_ref))
+    }));
     for range in &type_chunks {
         let range = range.clone();
         let caps = &caps;
@@ -216,34 +233,19 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
             render::items(quote::quote!(#(#items)*))
         }));
     }
-    let (ir_ref, settings_ref) = (&ir, settings);
-    jobs.push(Box::new(move || {
-        render::items(render::lib_rs(ir_ref, settings_ref))
-    }));
-    jobs.push(Box::new(move || {
-        let messages = emit_api::messages(ir_ref, defs);
-        render::items(quote::quote!(#[allow(unused_imports)] use crate::types::*; #[allow(unused_imports)] use ::asyncapi_runtime::codegen as rt; #messages))
-    }));
-    jobs.push(Box::new(move || render::items(emit_api::handlers(ir_ref))));
-    jobs.push(Box::new(move || {
-        render::items(emit_api::router(ir_ref, defs))
-    }));
-    jobs.push(Box::new(move || {
-        render::items(emit_api::publisher(ir_ref, defs))
-    }));
     let mut rendered = render::run_jobs(&jobs)?.into_iter();
+    let mut next = || format!("{header}{}", rendered.next().unwrap_or_default());
+    let mut files = BTreeMap::new();
+    files.insert("src/router.rs".to_owned(), next());
+    files.insert("src/messages.rs".to_owned(), next());
+    files.insert("src/handlers.rs".to_owned(), next());
+    files.insert("src/publisher.rs".to_owned(), next());
+    files.insert("src/lib.rs".to_owned(), next());
     let mut types = format!("{header}#![allow(clippy::all)]\n");
     for _ in &type_chunks {
         types.push_str(&rendered.next().unwrap_or_default());
     }
-    let mut next = || format!("{header}{}", rendered.next().unwrap_or_default());
-    let mut files = BTreeMap::new();
-    files.insert("src/lib.rs".to_owned(), next());
     files.insert("src/types.rs".to_owned(), types);
-    files.insert("src/messages.rs".to_owned(), next());
-    files.insert("src/handlers.rs".to_owned(), next());
-    files.insert("src/router.rs".to_owned(), next());
-    files.insert("src/publisher.rs".to_owned(), next());
     files.insert(
         "Cargo.toml".to_owned(),
         render::cargo_toml(settings, &space.uses, &ir),
