@@ -475,16 +475,30 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
             _ => quote!(Ok(())),
         });
     }
+    // Channels that share an address (several channels on `/`, say) are one route: every
+    // message of all of them is a candidate.
+    let mut groups: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
     for (ci, c) in ir.channels.iter().enumerate() {
+        match c
+            .address
+            .as_deref()
+            .and_then(|a| groups.iter().position(|(g, _)| *g == Some(a)))
+        {
+            Some(g) => groups[g].1.push(ci),
+            None => groups.push((c.address.as_deref(), vec![ci])),
+        }
+    }
+    for (addr, channels) in &groups {
         let members: Vec<usize> = routes
             .iter()
             .enumerate()
-            .filter(|(_, r)| ir.messages[r.message].channel == ci)
+            .filter(|(_, r)| channels.contains(&ir.messages[r.message].channel))
             .map(|(i, _)| i)
             .collect();
         if members.is_empty() {
             continue;
         }
+        let c = &ir.channels[channels[0]];
         let consts_name =
             format_ident!("CANDIDATES_{}", c.const_name.trim_start_matches("CHANNEL_"));
         let cands = members
@@ -497,13 +511,18 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
                 .trim_start_matches("CHANNEL_")
                 .to_ascii_lowercase()
         );
-        let body = select_and_call(&members, &accept_exprs, &c.key, &consts_name);
+        let label = channels
+            .iter()
+            .map(|&ci| ir.channels[ci].key.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let body = select_and_call(&members, &accept_exprs, &label, &consts_name);
         channel_fns.push(quote! {
             async fn #fn_name(&self, incoming: #rt::Incoming<'_>, params: ::std::vec::Vec<(::std::string::String, ::std::string::String)>, parsed: #rt::Parsed) -> ::std::result::Result<#rt::Dispatched, #rt::DispatchError> {
                 #body
             }
         });
-        if let Some(addr) = &c.address {
+        if let Some(addr) = addr {
             let cname = format_ident!("{}", c.const_name);
             // The most specific template first: fewer parameters, then more literal text
             // (`a/b/show` before `a/{x}/show`), as HTTP routers rank static segments.

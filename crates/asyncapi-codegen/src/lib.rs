@@ -299,19 +299,33 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
 fn sample_address(c: &ir::ChannelIr, defs: &[typespace::TypeDef]) -> Option<String> {
     let template = c.address.as_ref()?;
     let mut out = template.clone();
-    for f in c.params.iter().flat_map(|p| &p.fields) {
-        let value = match &f.ty {
-            typespace::Ty::Named(id) => match &defs[*id].kind {
+    fn value_of(ty: &typespace::Ty, defs: &[typespace::TypeDef], depth: usize) -> String {
+        match ty {
+            typespace::Ty::Named(id) if depth < 8 => match &defs[*id].kind {
+                // A value that fits a single segment (parameters never match `/`).
                 typespace::Kind::Enum(e) => e
                     .variants
-                    .first()
-                    .map_or("sample".to_owned(), |(_, w)| w.clone()),
+                    .iter()
+                    .map(|(_, w)| w)
+                    .find(|w| !w.contains('/') && !w.is_empty())
+                    .map_or("sample".to_owned(), String::clone),
+                typespace::Kind::Alias(t) | typespace::Kind::Wrapper(t) => {
+                    value_of(t, defs, depth + 1)
+                }
+                typespace::Kind::Newtype(nt) => nt
+                    .inner
+                    .as_ref()
+                    .map_or("sample".to_owned(), |t| value_of(t, defs, depth + 1)),
                 _ => "sample".to_owned(),
             },
+            typespace::Ty::Option(t) => value_of(t, defs, depth + 1),
             typespace::Ty::Int(_) | typespace::Ty::Float(_) => "1".to_owned(),
             typespace::Ty::Bool => "true".to_owned(),
             _ => "sample".to_owned(),
-        };
+        }
+    }
+    for f in c.params.iter().flat_map(|p| &p.fields) {
+        let value = value_of(&f.ty, defs, 0);
         out = out.replace(&format!("{{{}}}", f.wire), &value);
     }
     Some(out)
