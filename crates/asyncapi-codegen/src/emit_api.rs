@@ -489,6 +489,8 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
         }
     }
     for (addr, channels) in &groups {
+        // A channel without an address is reached in single-endpoint mode only.
+        let Some(addr) = addr else { continue };
         let members: Vec<usize> = routes
             .iter()
             .enumerate()
@@ -522,28 +524,26 @@ pub fn router(ir: &Ir, defs: &[TypeDef]) -> TokenStream {
                 #body
             }
         });
-        if let Some(addr) = addr {
-            let cname = format_ident!("{}", c.const_name);
-            // The most specific template first: fewer parameters, then more literal text
-            // (`a/b/show` before `a/{x}/show`), as HTTP routers rank static segments.
-            let params = addr.matches('{').count();
-            let literal = addr.len()
-                - addr
-                    .split('{')
-                    .skip(1)
-                    .map(|p| p.find('}').map_or(0, |e| e + 2))
-                    .sum::<usize>();
-            // Literal-only templates cannot overlap: they keep document order.
-            let literal = if params == 0 { 0 } else { literal };
-            address_arms.push((
-                (params, std::cmp::Reverse(literal)),
-                quote! {
-                    if let Some(params) = #cname.matches(address) {
-                        return self.#fn_name(incoming, params, parsed).await;
-                    }
-                },
-            ));
-        }
+        let cname = format_ident!("{}", c.const_name);
+        // The most specific template first: fewer parameters, then more literal text
+        // (`a/b/show` before `a/{x}/show`), as HTTP routers rank static segments.
+        let params = addr.matches('{').count();
+        let literal = addr.len()
+            - addr
+                .split('{')
+                .skip(1)
+                .map(|p| p.find('}').map_or(0, |e| e + 2))
+                .sum::<usize>();
+        // Literal-only templates cannot overlap: they keep document order.
+        let literal = if params == 0 { 0 } else { literal };
+        address_arms.push((
+            (params, std::cmp::Reverse(literal)),
+            quote! {
+                if let Some(params) = #cname.matches(address) {
+                    return self.#fn_name(incoming, params, parsed).await;
+                }
+            },
+        ));
     }
     // A stable sort keeps document order among equally specific templates.
     address_arms.sort_by_key(|a| a.0);

@@ -1,11 +1,14 @@
 //! The shared corpus (`../shared/corpus`, skipped when absent): every root document the loader
-//! accepts becomes a crate (application perspective) in one scratch workspace under
+//! accepts becomes a crate (application perspective, or client perspective when the application
+//! receives nothing) in one scratch workspace under
 //! `target/`, built under `#![deny(warnings)]`; every message example (and every `examples`
 //! entry of a payload schema itself) whose payload is valid against the message's own payload
 //! schema (checked with `jsonschema`, draft 07) becomes a test in a scratch test crate that
 //! deserializes it into the message's payload type and serializes it back, comparing modulo
-//! the documented normalisations (`tests/support/same_json.rs`). One `cargo test --offline`
-//! builds and runs it all. Generating twice gives the same bytes.
+//! the documented normalisations (`tests/support/same_json.rs`), and checks it against the
+//! schemars schema of that type. Every example of a routed message, or else a payload made
+//! from its schema, is routed as raw bytes and must reach that message. One
+//! `cargo test --offline` builds and runs it all. Generating twice gives the same bytes.
 //!
 //! Examples invalid against their own schema, documents the loader rejects and messages
 //! whose payload is not typed JSON are printed, not silently skipped.
@@ -350,7 +353,17 @@ fn generate(doc: &Document, crate_name: &str, file: &str) -> Result<Output, Stri
         ..Settings::default()
     };
     match catch_unwind(AssertUnwindSafe(|| {
-        asyncapi_codegen::generate(doc, &settings)
+        let out = asyncapi_codegen::generate(doc, &settings)?;
+        // A document that describes a service whose every operation sends (the Adobe
+        // catalogue, say) routes nothing for the application itself: its clients receive.
+        if out.messages.iter().any(|m| m.routed) {
+            return Ok(out);
+        }
+        let client = Settings {
+            perspective: asyncapi_codegen::Perspective::Client,
+            ..settings.clone()
+        };
+        asyncapi_codegen::generate(doc, &client)
     })) {
         Ok(Ok(out)) => Ok(out),
         Ok(Err(e)) => Err(e.to_string()),
