@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::names::ident;
 use crate::typespace::{
-    Caps, Docs, Field, Kind, Newtype, StringEnum, Tagged, Ty, TypeDef, TypeSpace, Variant,
+    Caps, Docs, Field, Kind, Newtype, StringEnum, Tagged, Ty, TypeDef, Variant,
 };
 
 /// The type expression of a `Ty`, with fully qualified paths.
@@ -169,15 +169,6 @@ fn derives(caps: Caps, serde: bool) -> TokenStream {
 /// One type definition.
 pub fn emit_one(defs: &[TypeDef], i: usize, caps: Caps) -> TokenStream {
     emit_def(&defs[i], caps, defs)
-}
-
-pub fn emit(space: &TypeSpace<'_>, caps: &[Caps]) -> TokenStream {
-    let defs = &space.defs;
-    let items = defs
-        .iter()
-        .enumerate()
-        .map(|(i, def)| emit_def(def, caps[i], defs));
-    quote!(#(#items)*)
 }
 
 fn emit_def(def: &TypeDef, caps: Caps, defs: &[TypeDef]) -> TokenStream {

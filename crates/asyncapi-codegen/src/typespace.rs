@@ -174,7 +174,6 @@ pub struct Uses {
     pub chrono: bool,
     pub uuid: bool,
     pub url: bool,
-    pub regress: bool,
 }
 
 /// A schema and where it is.
@@ -784,7 +783,6 @@ impl<'d> TypeSpace<'d> {
             match regress::Regex::new(p) {
                 Ok(_) => {
                     nt.pattern = Some(p.to_owned());
-                    self.uses.regress = true;
                 }
                 Err(e) => self.note(&s.loc.child("pattern"), format!("pattern is not a valid ECMA-262 regular expression ({e}); it is not checked")),
             }

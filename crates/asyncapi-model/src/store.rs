@@ -304,6 +304,14 @@ impl Store {
         }
     }
 
+    /// Adds a loaded file under its key (canonical path or URL).
+    fn add(&mut self, key: PathBuf, file: SourceFile) {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(file);
+        self.keys.push(key.clone());
+        self.by_path.insert(key, id);
+    }
+
     fn ensure_fetched(&mut self, url: &str) {
         let key = PathBuf::from(url);
         if self.by_path.contains_key(&key) || self.failed.contains_key(&key) {
@@ -314,17 +322,15 @@ impl Store {
         };
         match (fetch.0)(url) {
             Ok(text) => match source::parse(&text) {
-                Ok((format, value)) => {
-                    let id = FileId(self.files.len() as u32);
-                    self.files.push(SourceFile {
-                        path: key.clone(),
+                Ok((format, value)) => self.add(
+                    key.clone(),
+                    SourceFile {
+                        path: key,
                         text,
                         format,
                         value,
-                    });
-                    self.keys.push(key.clone());
-                    self.by_path.insert(key, id);
-                }
+                    },
+                ),
                 Err(e) => {
                     self.failed.insert(
                         key,
@@ -344,10 +350,7 @@ impl Store {
         }
         match source::read(path) {
             Ok(file) => {
-                let id = FileId(self.files.len() as u32);
-                self.files.push(file);
-                self.keys.push(path.to_path_buf());
-                self.by_path.insert(path.to_path_buf(), id);
+                self.add(path.to_path_buf(), file);
             }
             Err(ReadError::Io(e)) => {
                 self.failed.insert(path.to_path_buf(), e);
