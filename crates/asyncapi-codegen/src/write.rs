@@ -1,9 +1,13 @@
 //! Writing a generated crate to its folder, or checking that the folder is up to date.
 //! Only files inside the folder are touched; files the generator no longer produces are
-//! deleted (in check mode, reported).
+//! deleted (in check mode, reported). A folder that holds files is only written when it is
+//! one the generator wrote before (its `Cargo.toml` starts with [`MARKER`]), so pointing
+//! `--out` at the wrong folder never deletes anyone's work.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+
+use crate::vendor::MARKER;
 
 /// Write the files, or only compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +45,7 @@ pub fn write(
     files: &BTreeMap<String, String>,
     mode: WriteMode,
 ) -> std::io::Result<Vec<Change>> {
+    check_ownership(dir)?;
     let mut changes = Vec::new();
     for (rel, content) in files {
         if !is_safe(rel) {
@@ -91,6 +96,38 @@ pub fn write(
     Ok(changes)
 }
 
+/// Refuses a folder that holds files but was not written by the generator.
+fn check_ownership(dir: &Path) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut occupied = false;
+    for e in entries {
+        let name = e?.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') || name == "target" || name == "Cargo.lock") {
+            occupied = true;
+            break;
+        }
+    }
+    if !occupied {
+        return Ok(());
+    }
+    let ours = std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|t| t.starts_with(MARKER));
+    if ours {
+        Ok(())
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!(
+                "the folder holds files and is not a crate asyncapi-gen wrote (its Cargo.toml does not start with `{MARKER}`), so nothing was written; choose a new or empty folder"
+            ),
+        ))
+    }
+}
+
 fn list(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
@@ -119,7 +156,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut files = BTreeMap::new();
         files.insert("src/lib.rs".to_owned(), "a".to_owned());
-        files.insert("Cargo.toml".to_owned(), "b".to_owned());
+        files.insert("Cargo.toml".to_owned(), format!("{MARKER} from x.yaml\n"));
         assert_eq!(
             write(dir.path(), &files, WriteMode::Write).unwrap().len(),
             2
@@ -146,6 +183,38 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn never_writes_into_a_folder_it_did_not_write() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+        let mut files = BTreeMap::new();
+        files.insert("Cargo.toml".to_owned(), format!("{MARKER} from x.yaml\n"));
+        for mode in [WriteMode::Write, WriteMode::Check] {
+            let err = write(dir.path(), &files, mode).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("is not a crate asyncapi-gen wrote"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+            "mine"
+        );
+        // A user's own crate is just as safe.
+        std::fs::write(dir.path().join("Cargo.toml"), "[package]\n").unwrap();
+        assert!(write(dir.path(), &files, WriteMode::Write).is_err());
+        // An empty folder, or one with only dotfiles and build output, is fine.
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::create_dir(empty.path().join("target")).unwrap();
+        std::fs::write(empty.path().join(".gitignore"), "target\n").unwrap();
+        assert_eq!(
+            write(empty.path(), &files, WriteMode::Write).unwrap().len(),
+            1
+        );
+        assert!(empty.path().join(".gitignore").exists());
     }
 
     #[test]
