@@ -1,35 +1,21 @@
-//! `cargo xtask generate [--check]`: every AsyncAPI document in `specs/` (with its options in a
-//! `.toml` file of the same name next to it) becomes a crate in `generated/<crate name>/`.
-//! `--check` writes nothing and fails, naming every stale, missing or extra file, when
-//! `generated/` is not what the generator produces now.
+//! Project tasks.
+//!
+//! - `cargo xtask generate [--check]`: every AsyncAPI document in `specs/` (with its options in
+//!   a `.toml` file of the same name next to it) becomes a crate in `generated/<crate name>/`.
+//!   `--check` writes nothing and fails, naming every stale, missing or extra file, when
+//!   `generated/` is not what the generator produces now.
+//! - `cargo xtask vendor DIR [--check]`: the same crates, written into `DIR/<crate name>/`
+//!   beside standalone copies of the crates they depend on (`DIR/asyncapi-runtime/`, ...), so
+//!   that `DIR` can be copied into any repository and built there.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use asyncapi_codegen::{Change, Perspective, Reexport, RuntimeDep, Settings, WriteMode};
-use serde::Deserialize;
-
-/// Options of one spec, from `specs/<name>.toml`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SpecConfig {
-    crate_name: Option<String>,
-    perspective: Option<String>,
-    strict_enums: Option<bool>,
-    #[serde(default)]
-    reexport: Vec<ReexportConfig>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReexportConfig {
-    package: String,
-    /// Path of the package, relative to the workspace root.
-    path: String,
-    feature: String,
-    module: String,
-}
+use asyncapi_codegen::config::{SpecConfig, crate_name_for};
+use asyncapi_codegen::vendor::{self, RUNTIME_PACKAGE, Sources};
+use asyncapi_codegen::{Change, RuntimeDep, Settings, WriteMode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,10 +25,26 @@ fn main() -> ExitCode {
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["generate"] => run(&workspace_root(), WriteMode::Write),
-        ["generate", "--check"] => run(&workspace_root(), WriteMode::Check),
+        ["generate"] => report(
+            generate_all(&workspace_root(), WriteMode::Write),
+            "generate",
+        ),
+        ["generate", "--check"] => report(
+            generate_all(&workspace_root(), WriteMode::Check),
+            "cargo xtask generate",
+        ),
+        ["vendor", dir] => report(
+            vendor_all(&workspace_root(), Path::new(dir), WriteMode::Write),
+            "vendor",
+        ),
+        ["vendor", dir, "--check"] | ["vendor", "--check", dir] => report(
+            vendor_all(&workspace_root(), Path::new(dir), WriteMode::Check),
+            &format!("cargo xtask vendor {dir}"),
+        ),
         _ => {
-            eprintln!("usage: cargo xtask generate [--check]");
+            eprintln!(
+                "usage: cargo xtask generate [--check]\n       cargo xtask vendor DIR [--check]"
+            );
             ExitCode::from(2)
         }
     }
@@ -55,13 +57,14 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-fn run(root: &Path, mode: WriteMode) -> ExitCode {
-    match generate_all(root, mode) {
-        Ok(changes) if mode == WriteMode::Check && !changes.is_empty() => {
+/// Exit status of a task; in check mode, any change needed is a failure.
+fn report(result: Result<(Vec<Change>, WriteMode), String>, fix: &str) -> ExitCode {
+    match result {
+        Ok((changes, WriteMode::Check)) if !changes.is_empty() => {
             for c in &changes {
                 eprintln!("{c}");
             }
-            eprintln!("generated/ is out of date; run: cargo xtask generate");
+            eprintln!("out of date; run: {fix}");
             ExitCode::from(1)
         }
         Ok(_) => ExitCode::SUCCESS,
@@ -72,10 +75,9 @@ fn run(root: &Path, mode: WriteMode) -> ExitCode {
     }
 }
 
-/// Generates (or checks) every spec; returns the changes made or needed.
-pub fn generate_all(root: &Path, mode: WriteMode) -> Result<Vec<Change>, String> {
+/// The documents in `specs/`, in name order.
+fn specs(root: &Path) -> Result<Vec<PathBuf>, String> {
     let specs_dir = root.join("specs");
-    let generated_dir = root.join("generated");
     let mut specs: Vec<PathBuf> = std::fs::read_dir(&specs_dir)
         .map_err(|e| format!("cannot read {}: {e}", specs_dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -87,24 +89,39 @@ pub fn generate_all(root: &Path, mode: WriteMode) -> Result<Vec<Change>, String>
         })
         .collect();
     specs.sort();
+    Ok(specs)
+}
+
+/// Loads a spec and generates its crate, printing warnings and notes.
+fn generate_one(
+    root: &Path,
+    spec: &Path,
+    settings: &Settings,
+) -> Result<asyncapi_codegen::Output, String> {
+    let opts = asyncapi_model::LoadOptions {
+        root: Some(root.join("specs")),
+        ..Default::default()
+    };
+    let doc = asyncapi_model::load(spec, &opts).map_err(|e| format!("{}:\n{e}", spec.display()))?;
+    for w in doc.diagnostics.iter() {
+        eprintln!("{w}");
+    }
+    let output = asyncapi_codegen::generate(&doc, settings).map_err(|e| e.to_string())?;
+    for n in &output.notes {
+        eprintln!("{n}");
+    }
+    Ok(output)
+}
+
+/// Generates (or checks) every spec; returns the changes made or needed.
+pub fn generate_all(root: &Path, mode: WriteMode) -> Result<(Vec<Change>, WriteMode), String> {
+    let generated_dir = root.join("generated");
     let mut all_changes = Vec::new();
     let mut produced = Vec::new();
-    for spec in &specs {
+    for spec in &specs(root)? {
         let started = Instant::now();
         let settings = settings_for(root, spec)?;
-        let opts = asyncapi_model::LoadOptions {
-            root: Some(specs_dir.clone()),
-            ..Default::default()
-        };
-        let doc =
-            asyncapi_model::load(spec, &opts).map_err(|e| format!("{}:\n{e}", spec.display()))?;
-        for w in doc.diagnostics.iter() {
-            eprintln!("{w}");
-        }
-        let output = asyncapi_codegen::generate(&doc, &settings).map_err(|e| e.to_string())?;
-        for n in &output.notes {
-            eprintln!("{n}");
-        }
+        let output = generate_one(root, spec, &settings)?;
         let out_dir = generated_dir.join(&settings.crate_name);
         let changes = asyncapi_codegen::write(&out_dir, &output.files, mode)
             .map_err(|e| format!("{}: {e}", out_dir.display()))?;
@@ -154,7 +171,60 @@ pub fn generate_all(root: &Path, mode: WriteMode) -> Result<Vec<Change>, String>
             }
         }
     }
-    Ok(all_changes)
+    Ok((all_changes, mode))
+}
+
+/// Writes (or checks) every spec's crate into `dir`, with the crates they depend on.
+pub fn vendor_all(
+    root: &Path,
+    dir: &Path,
+    mode: WriteMode,
+) -> Result<(Vec<Change>, WriteMode), String> {
+    let mut crates: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut settings_all = Vec::new();
+    for spec in &specs(root)? {
+        let settings =
+            vendor::vendored_settings(&settings_for(root, spec)?).map_err(|e| e.to_string())?;
+        let output = generate_one(root, spec, &settings)?;
+        crates.insert(settings.crate_name.clone(), output.files);
+        settings_all.push(settings);
+    }
+    let mut packages = vec![RUNTIME_PACKAGE.to_owned()];
+    for s in &settings_all {
+        packages.extend(s.reexports.iter().map(|r| r.package.clone()));
+    }
+    packages.sort();
+    packages.dedup();
+    let names: Vec<&str> = packages.iter().map(String::as_str).collect();
+    let sources =
+        Sources::read(root, &names).map_err(|e| format!("cannot read the support crates: {e}"))?;
+    for settings in &settings_all {
+        for (name, files) in
+            vendor::support_crates_for(&sources, settings).map_err(|e| e.to_string())?
+        {
+            crates.insert(name, files);
+        }
+    }
+    let mut changes = Vec::new();
+    for (name, files) in &crates {
+        let out = dir.join(name);
+        changes.extend(
+            asyncapi_codegen::write(&out, files, mode)
+                .map_err(|e| format!("{}: {e}", out.display()))?,
+        );
+    }
+    eprintln!(
+        "{} {} ({}) with {} change(s)",
+        if mode == WriteMode::Check {
+            "checked"
+        } else {
+            "vendored into"
+        },
+        dir.display(),
+        crates.keys().cloned().collect::<Vec<_>>().join(", "),
+        changes.len()
+    );
+    Ok((changes, mode))
 }
 
 fn rel(root: &Path, p: &Path) -> String {
@@ -164,44 +234,28 @@ fn rel(root: &Path, p: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// The settings of a spec: its `.toml` options over the defaults, the runtime (and the crates
+/// it re-exports) at `crates/` by relative path from `generated/<crate>/`.
 fn settings_for(root: &Path, spec: &Path) -> Result<Settings, String> {
     let config_path = spec.with_extension("toml");
-    let config: SpecConfig = match std::fs::read_to_string(&config_path) {
-        Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", config_path.display()))?,
+    let config = match std::fs::read_to_string(&config_path) {
+        Ok(text) => SpecConfig::parse(&text, &rel(root, &config_path))?,
         Err(_) => SpecConfig::default(),
     };
     let stem = spec
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let crate_name = config.crate_name.unwrap_or(stem);
-    let perspective: Perspective = match &config.perspective {
-        Some(p) => p
-            .parse()
-            .map_err(|e| format!("{}: {e}", config_path.display()))?,
-        None => Perspective::App,
-    };
     let mut settings = Settings {
-        crate_name,
-        perspective,
-        runtime: RuntimeDep::Path("../../crates/asyncapi-runtime".to_owned()),
+        crate_name: crate_name_for(&stem),
+        runtime: RuntimeDep::Path(format!("../../crates/{RUNTIME_PACKAGE}")),
         source_label: rel(root, spec),
         standalone: false,
-        reexports: config
-            .reexport
-            .into_iter()
-            .map(|r| Reexport {
-                package: r.package,
-                path: format!("../../{}", r.path),
-                feature: r.feature,
-                module: r.module,
-            })
-            .collect(),
         ..Settings::default()
     };
-    if config.strict_enums == Some(true) {
-        settings.types.open_enums = false;
-    }
+    config
+        .apply(&mut settings)
+        .map_err(|e| format!("{}: {e}", rel(root, &config_path)))?;
     Ok(settings)
 }
 
@@ -212,7 +266,8 @@ mod tests {
     /// `cargo test` fails when generated/ is stale, as CI's `cargo xtask generate --check` does.
     #[test]
     fn generated_is_fresh() {
-        let changes = generate_all(&workspace_root(), WriteMode::Check).expect("specs generate");
+        let (changes, _) =
+            generate_all(&workspace_root(), WriteMode::Check).expect("specs generate");
         assert!(
             changes.is_empty(),
             "generated/ is out of date; run `cargo xtask generate`:\n{}",
