@@ -4,7 +4,7 @@
 mod render;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use asyncapi_model::{Document, LoadOptions, UrlMap, view::Action};
@@ -41,11 +41,14 @@ enum Command {
     /// Generates a Rust crate from a document.
     Generate {
         spec: PathBuf,
-        /// The folder of the crate (created; files the generator no longer produces are deleted).
+        /// The folder of the crate: created, or one this command wrote before (files it no
+        /// longer produces are deleted); a folder holding anything else is refused.
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
         gen_args: GenArgs,
+        #[command(flatten)]
+        deps: DepArgs,
         #[command(flatten)]
         load: LoadArgs,
         /// Write nothing; exit 1 naming every file that is stale, missing or extra.
@@ -54,6 +57,26 @@ enum Command {
         /// Print how long loading, generating and writing took.
         #[arg(long)]
         timings: bool,
+    },
+    /// Writes the generated crate and standalone copies of the crates it depends on into one
+    /// folder, ready to commit into any repository and build there.
+    ///
+    /// DIR/<crate>/ is the generated crate; beside it DIR/asyncapi-runtime/ and every crate
+    /// its features re-export (`[[reexport]]` in --config), with manifests that inherit
+    /// nothing, named by relative path. Run it again after the spec changes: it rewrites only
+    /// those folders and never touches anything else in DIR.
+    Vendor {
+        spec: PathBuf,
+        /// The folder to write the crates into (e.g. `vendor` or `third_party`).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        gen_args: GenArgs,
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Write nothing; exit 1 naming every file that is stale, missing or extra.
+        #[arg(long)]
+        check: bool,
     },
     /// Writes a starting implementation of the handler trait into your own crate.
     Scaffold {
@@ -111,22 +134,17 @@ impl LoadArgs {
 /// What shapes the generated crate.
 #[derive(Debug, Args)]
 struct GenArgs {
+    /// Options from a TOML file (`crate_name`, `perspective`, `strict_enums`, `[[reexport]]`:
+    /// see specs/adobe-io-events.toml); flags given on the command line win.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// The generated crate's package name (default: from the spec's file name).
     #[arg(long)]
     crate_name: Option<String>,
     /// `app`: the application the document describes; `client`: a client of it (every
-    /// action reversed).
-    #[arg(long, default_value = "app")]
-    perspective: asyncapi_codegen::Perspective,
-    /// Depend on the runtime crate at this path (default: this build's own runtime crate).
-    #[arg(long, value_name = "PATH", conflicts_with = "runtime_version")]
-    runtime_path: Option<String>,
-    /// Depend on this version of asyncapi-runtime from a registry.
-    #[arg(long, value_name = "VERSION")]
-    runtime_version: Option<String>,
-    /// Omit the `[workspace]` table, for a crate that is a member of an enclosing workspace.
+    /// action reversed). Default: `app`.
     #[arg(long)]
-    workspace_member: bool,
+    perspective: Option<asyncapi_codegen::Perspective>,
     /// Fail on unknown enum values instead of keeping them in an `Unknown` variant.
     #[arg(long)]
     strict_enums: bool,
@@ -141,61 +159,133 @@ struct GenArgs {
     drop_unknown_fields: bool,
 }
 
+/// How the generated crate finds the crates it depends on.
+#[derive(Debug, Args)]
+struct DepArgs {
+    /// Depend on the runtime crate at PATH (relative to the current folder, or absolute);
+    /// the manifest names it relative to --out, never by an absolute path. Crates the
+    /// config re-exports are expected beside it (`asyncapi-gen vendor` puts them there).
+    #[arg(long, value_name = "PATH", conflicts_with = "runtime_version")]
+    runtime_path: Option<PathBuf>,
+    /// Depend on asyncapi-runtime VERSION (and the re-exported crates, same version) from
+    /// crates.io. This is the default, with this generator's version; the crates are not
+    /// published yet, so until then use `asyncapi-gen vendor` or --runtime-path.
+    #[arg(long, value_name = "VERSION")]
+    runtime_version: Option<String>,
+    /// Omit the `[workspace]` table, for a crate that is a member of an enclosing workspace.
+    #[arg(long)]
+    workspace_member: bool,
+}
+
 impl GenArgs {
-    fn settings(&self, spec: &std::path::Path) -> asyncapi_codegen::Settings {
+    /// The settings for `spec`: defaults, then the config file, then the flags.
+    fn settings(&self, spec: &Path) -> Result<asyncapi_codegen::Settings, String> {
         let stem = spec
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let default_name: String = stem
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect::<String>()
-            .split('-')
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join("-");
-        let runtime = match (&self.runtime_path, &self.runtime_version) {
-            (Some(p), _) => asyncapi_codegen::RuntimeDep::Path(p.clone()),
-            (None, Some(v)) => asyncapi_codegen::RuntimeDep::Version(v.clone()),
-            (None, None) => asyncapi_codegen::RuntimeDep::Path(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../asyncapi-runtime")
-                    .to_string_lossy()
-                    .into_owned(),
-            ),
-        };
-        asyncapi_codegen::Settings {
-            crate_name: self
-                .crate_name
-                .clone()
-                .unwrap_or(if default_name.is_empty() {
-                    "asyncapi-generated".into()
-                } else {
-                    default_name
-                }),
-            perspective: self.perspective,
-            types: asyncapi_codegen::TypeSettings {
-                typed_formats: !self.plain_formats,
-                open_enums: !self.strict_enums,
-                newtypes: !self.no_newtypes,
-                lossless: !self.drop_unknown_fields,
-            },
-            runtime,
+        let mut settings = asyncapi_codegen::Settings {
+            crate_name: asyncapi_codegen::config::crate_name_for(&stem),
             source_label: spec
                 .file_name()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            standalone: !self.workspace_member,
-            reexports: Vec::new(),
+            standalone: true,
+            ..asyncapi_codegen::Settings::default()
+        };
+        if let Some(path) = &self.config {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            asyncapi_codegen::config::SpecConfig::parse(&text, &path.display().to_string())?
+                .apply(&mut settings)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        if let Some(name) = &self.crate_name {
+            asyncapi_codegen::config::check_crate_name(name)?;
+            settings.crate_name = name.clone();
+        }
+        if let Some(p) = self.perspective {
+            settings.perspective = p;
+        }
+        let types = &mut settings.types;
+        types.typed_formats &= !self.plain_formats;
+        types.open_enums &= !self.strict_enums;
+        types.newtypes &= !self.no_newtypes;
+        types.lossless &= !self.drop_unknown_fields;
+        Ok(settings)
+    }
+}
+
+impl DepArgs {
+    /// Applies the dependency flags for a crate written to `out`.
+    fn apply(&self, settings: &mut asyncapi_codegen::Settings, out: &Path) -> Result<(), String> {
+        settings.standalone = !self.workspace_member;
+        settings.runtime = match (&self.runtime_path, &self.runtime_version) {
+            (Some(p), _) => {
+                if !p.join("Cargo.toml").is_file() {
+                    eprintln!(
+                        "warning: {} has no Cargo.toml (yet): the generated crate will not build until asyncapi-runtime is there",
+                        p.display()
+                    );
+                }
+                asyncapi_codegen::RuntimeDep::Path(relative_path(out, p)?)
+            }
+            (None, Some(v)) => asyncapi_codegen::RuntimeDep::Version(v.clone()),
+            (None, None) => {
+                let v = asyncapi_codegen::manifest::versions::SUPPORT;
+                eprintln!(
+                    "note: {} depends on asyncapi-runtime {v} from crates.io; to depend on a local copy instead, use `asyncapi-gen vendor` or --runtime-path",
+                    settings.crate_name
+                );
+                asyncapi_codegen::RuntimeDep::Version(v.to_owned())
+            }
+        };
+        Ok(())
+    }
+}
+
+/// `target` as a path relative to the folder `from` (both relative to the current folder or
+/// absolute; neither needs to exist), with `/` separators.
+fn relative_path(from: &Path, target: &Path) -> Result<String, String> {
+    let abs = |p: &Path| {
+        std::path::absolute(p).map_err(|e| format!("cannot resolve {}: {e}", p.display()))
+    };
+    let (from, target) = (lexical(&abs(from)?), lexical(&abs(target)?));
+    let (mut f, mut t) = (from.components().peekable(), target.components().peekable());
+    if f.peek() != t.peek() {
+        return Err(format!(
+            "{} and {} have no common root: a relative path between them cannot be written",
+            from.display(),
+            target.display()
+        ));
+    }
+    while f.peek().is_some() && f.peek() == t.peek() {
+        f.next();
+        t.next();
+    }
+    let mut parts: Vec<String> = f.map(|_| "..".to_owned()).collect();
+    parts.extend(t.map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    Ok(if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    })
+}
+
+/// `p` with `.` and `..` resolved by name (symbolic links are not followed).
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
         }
     }
+    out
 }
 
 /// Fetches remote documents over HTTP(S): redirects followed, 30 s timeout, 16 MiB at most.
@@ -246,10 +336,26 @@ fn main() -> ExitCode {
             spec,
             out,
             gen_args,
+            deps,
             load,
             check,
             timings,
-        } => generate(&spec, &out, &gen_args, &load.options(), check, timings),
+        } => generate(
+            &spec,
+            &out,
+            &gen_args,
+            &deps,
+            &load.options(),
+            check,
+            timings,
+        ),
+        Command::Vendor {
+            spec,
+            out,
+            gen_args,
+            load,
+            check,
+        } => vendor(&spec, &out, &gen_args, &load.options(), check),
         Command::Scaffold {
             spec,
             out,
@@ -327,7 +433,7 @@ fn validate(
     ExitCode::from(code)
 }
 
-fn load_or_report(spec: &std::path::Path, opts: &LoadOptions) -> Result<Document, ExitCode> {
+fn load_or_report(spec: &Path, opts: &LoadOptions) -> Result<Document, ExitCode> {
     match asyncapi_model::load(spec, opts) {
         Ok(doc) => {
             eprint!("{}", render::render(&doc.diagnostics));
@@ -344,21 +450,37 @@ fn load_or_report(spec: &std::path::Path, opts: &LoadOptions) -> Result<Document
     }
 }
 
+/// Settings from the arguments, or the exit code after saying what is wrong with them.
+fn settings_or_report(args: &GenArgs, spec: &Path) -> Result<asyncapi_codegen::Settings, ExitCode> {
+    args.settings(spec).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(EXIT_IO)
+    })
+}
+
 fn generate(
-    spec: &std::path::Path,
-    out: &std::path::Path,
+    spec: &Path,
+    out: &Path,
     args: &GenArgs,
+    deps: &DepArgs,
     opts: &LoadOptions,
     check: bool,
     timings: bool,
 ) -> ExitCode {
     let started = std::time::Instant::now();
+    let mut settings = match settings_or_report(args, spec) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if let Err(e) = deps.apply(&mut settings, out) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_IO);
+    }
     let doc = match load_or_report(spec, opts) {
         Ok(d) => d,
         Err(code) => return code,
     };
     let loaded = started.elapsed();
-    let settings = args.settings(spec);
     let output = asyncapi_codegen::generate(&doc, &settings);
     release(doc);
     if timings {
@@ -413,9 +535,121 @@ fn generate(
     }
 }
 
+fn vendor(spec: &Path, out: &Path, args: &GenArgs, opts: &LoadOptions, check: bool) -> ExitCode {
+    use asyncapi_codegen::vendor;
+    let started = std::time::Instant::now();
+    let settings = match settings_or_report(args, spec).and_then(|s| {
+        vendor::vendored_settings(&s).map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_IO)
+        })
+    }) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let support = bundled_sources().and_then(|sources| {
+        vendor::support_crates_for(&sources, &settings).map_err(|e| e.to_string())
+    });
+    let support = match support {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    let doc = match load_or_report(spec, opts) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    let output = asyncapi_codegen::generate(&doc, &settings);
+    release(doc);
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
+    for n in &output.notes {
+        eprintln!("{n}");
+    }
+    let mode = if check {
+        asyncapi_codegen::WriteMode::Check
+    } else {
+        asyncapi_codegen::WriteMode::Write
+    };
+    let mut crates: Vec<(&str, &std::collections::BTreeMap<String, String>)> =
+        vec![(settings.crate_name.as_str(), &output.files)];
+    crates.extend(support.iter().map(|(name, files)| (name.as_str(), files)));
+    // Every folder is checked before any is written, so a refused one leaves all unchanged.
+    let mut changes = Vec::new();
+    for pass in [asyncapi_codegen::WriteMode::Check, mode] {
+        changes.clear();
+        for (name, files) in &crates {
+            let dir = out.join(name);
+            match asyncapi_codegen::write(&dir, files, pass) {
+                Ok(c) => changes.extend(c),
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", dir.display());
+                    return ExitCode::from(EXIT_IO);
+                }
+            }
+        }
+    }
+    if check && !changes.is_empty() {
+        for c in &changes {
+            eprintln!("{c}");
+        }
+        eprintln!(
+            "{} is out of date; run: asyncapi-gen vendor {} --out {}",
+            out.display(),
+            spec.display(),
+            out.display()
+        );
+        return ExitCode::from(EXIT_INVALID);
+    }
+    eprintln!(
+        "{} {} ({}; {} file(s) changed) in {:.1?}",
+        if check { "checked" } else { "vendored into" },
+        out.display(),
+        crates
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
+        changes.len(),
+        started.elapsed()
+    );
+    ExitCode::SUCCESS
+}
+
+/// The support crates this binary was built with (see build.rs).
+fn bundled_sources() -> Result<asyncapi_codegen::vendor::Sources, String> {
+    mod bundled {
+        include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+    }
+    let workspace = bundled::WORKSPACE_MANIFEST.ok_or_else(|| {
+        "this asyncapi-gen was built without the sources of asyncapi-runtime, so it cannot vendor them; build it from a checkout of the repository, or generate with --runtime-version".to_owned()
+    })?;
+    Ok(asyncapi_codegen::vendor::Sources {
+        workspace_manifest: workspace.to_owned(),
+        crates: bundled::CRATES
+            .iter()
+            .map(|(package, files)| asyncapi_codegen::vendor::SupportCrate {
+                package: (*package).to_owned(),
+                dir: format!("crates/{package}"),
+                files: files
+                    .iter()
+                    .map(|(rel, text)| ((*rel).to_owned(), (*text).to_owned()))
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
 fn scaffold(
-    spec: &std::path::Path,
-    out: &std::path::Path,
+    spec: &Path,
+    out: &Path,
     args: &GenArgs,
     opts: &LoadOptions,
     type_name: &str,
@@ -431,7 +665,11 @@ fn scaffold(
         Ok(d) => d,
         Err(code) => return code,
     };
-    let text = match asyncapi_codegen::scaffold(&doc, &args.settings(spec), type_name) {
+    let settings = match settings_or_report(args, spec) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let text = match asyncapi_codegen::scaffold(&doc, &settings, type_name) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -455,7 +693,7 @@ fn scaffold(
     }
 }
 
-fn inspect(spec: &std::path::Path, opts: &LoadOptions, format: OutputFormat) -> ExitCode {
+fn inspect(spec: &Path, opts: &LoadOptions, format: OutputFormat) -> ExitCode {
     let doc = match asyncapi_model::load(spec, opts) {
         Ok(doc) => doc,
         Err(e) => {
