@@ -71,7 +71,7 @@ async fn route(
 async fn documented_ingestion_notification_parses_with_epoch_milliseconds() {
     let body = ingestion_notification();
     let typed: DatasetIngestionPayload = serde_json::from_value(body.clone()).expect("parses");
-    let DatasetIngestionPayload::DatasetIngestionAdobeIoEnvelope(env) = &typed else {
+    let DatasetIngestionPayload::AdobeIoEnvelope(env) = &typed else {
         panic!("an adobe_io notification must be the adobe_io envelope, got {typed:?}");
     };
     assert_eq!(env.event.xdm_completed, 1_598_374_341_560);
@@ -134,7 +134,7 @@ async fn unknown_enum_value_is_kept_and_round_trips() {
     body["event"]["xdm:eventCode"] = json!("ing_load_partial_success");
     let typed: DatasetIngestionPayload =
         serde_json::from_value(body.clone()).expect("an unknown value does not break the event");
-    let DatasetIngestionPayload::DatasetIngestionAdobeIoEnvelope(env) = &typed else {
+    let DatasetIngestionPayload::AdobeIoEnvelope(env) = &typed else {
         panic!("adobe_io envelope expected")
     };
     assert_eq!(

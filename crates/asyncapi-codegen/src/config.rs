@@ -16,7 +16,7 @@
 
 use serde::Deserialize;
 
-use crate::{Perspective, Reexport, Settings};
+use crate::settings::{Perspective, Reexport, Settings};
 
 /// The options of one spec.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]

@@ -1,19 +1,24 @@
 //! The generator: from a loaded AsyncAPI document to the files of a Rust crate.
 //!
-//! Pipeline: [`asyncapi_model::load`] (by the caller) -> [`ir::lower`] (channels,
-//! operations and messages from the generated code's point of view, every schema typed by
-//! [`typespace::TypeSpace`]) -> token streams ([`emit_types`], [`emit_api`]) -> text
-//! ([`render`]) -> [`Output`], which [`write`] puts on disk or checks against it.
+//! The pipeline, one module a step: [`asyncapi_model::load`] (by the caller) ->
+//! [`typespace`] (every schema of the document to a Rust type; complete before anything
+//! reads it) -> [`lower`] (channels, operations and messages from the generated code's
+//! point of view, named, into the [`ir`]) -> [`emit`] (token streams, a module of the crate
+//! each) -> [`render`] (text) -> [`Output`], which [`write`] puts on disk or checks against
+//! it. Beside it: [`manifest`] and [`readme`] (the crate's other files), [`config`] (spec
+//! options), [`vendor`] (standalone copies of the crates generated code depends on).
 //! Front ends (the CLI, `cargo xtask`) only parse arguments and do IO.
 
-pub mod avro;
 pub mod config;
-pub mod emit_api;
-pub mod emit_types;
+pub mod emit;
 pub mod ir;
+pub mod lower;
 pub mod manifest;
 pub mod names;
+pub mod notes;
+pub mod readme;
 pub mod render;
+pub mod settings;
 pub mod typespace;
 pub mod vendor;
 pub mod write;
@@ -22,100 +27,9 @@ use std::collections::BTreeMap;
 
 use asyncapi_model::Document;
 
-pub use typespace::TypeSettings;
+pub use notes::{GenerateError, Note};
+pub use settings::{Perspective, Reexport, RuntimeDep, Settings, TypeSettings};
 pub use write::{Change, WriteMode, write};
-
-/// Whose code is generated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Perspective {
-    /// The application the document describes: its `send` operations are sent, its
-    /// `receive` operations received (2.x: `subscribe` sent, `publish` received).
-    #[default]
-    App,
-    /// A client of that application: every action is reversed.
-    Client,
-}
-
-impl std::str::FromStr for Perspective {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "app" | "application" => Ok(Perspective::App),
-            "client" => Ok(Perspective::Client),
-            other => Err(format!(
-                "unknown perspective `{other}` (expected `app` or `client`)"
-            )),
-        }
-    }
-}
-
-/// How the generated crate depends on the runtime crate and the support crates it
-/// re-exports (which always come the same way as the runtime).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RuntimeDep {
-    /// `path = "..."` of `asyncapi-runtime`, relative to the generated crate; re-exported
-    /// support crates are its siblings (`../asyncapi-runtime` -> `../adobe-io-transport`).
-    Path(String),
-    /// `version = "..."` from a registry, for the runtime and every re-exported crate.
-    Version(String),
-}
-
-/// An extra optional dependency the generated crate re-exports behind a feature (e.g. a
-/// transport crate), so users need one dependency.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reexport {
-    pub package: String,
-    /// Feature of the generated crate that enables it.
-    pub feature: String,
-    /// Module name it is re-exported as.
-    pub module: String,
-}
-
-/// Everything that shapes the output. `Default` generates an application crate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    pub crate_name: String,
-    pub perspective: Perspective,
-    pub types: TypeSettings,
-    pub runtime: RuntimeDep,
-    /// The spec path shown in the `@generated` header (keep it relative for stable output).
-    pub source_label: String,
-    /// Add an empty `[workspace]` so the crate builds on its own wherever it is written.
-    pub standalone: bool,
-    pub reexports: Vec<Reexport>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            crate_name: "asyncapi-generated".to_owned(),
-            perspective: Perspective::App,
-            types: TypeSettings::default(),
-            runtime: RuntimeDep::Version(manifest::versions::SUPPORT.to_owned()),
-            source_label: "the AsyncAPI document".to_owned(),
-            standalone: false,
-            reexports: Vec::new(),
-        }
-    }
-}
-
-/// Something the generator chose or could not do exactly as the document says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    /// `file#/json/pointer` of the schema or object concerned (empty when general).
-    pub at: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.at.is_empty() {
-            write!(f, "note: {}", self.message)
-        } else {
-            write!(f, "note: {} (at {})", self.message, self.at)
-        }
-    }
-}
 
 /// The generated crate: file paths relative to its folder, and their contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,113 +61,82 @@ pub struct MessageInfo {
     pub sample_address: Option<String>,
 }
 
-/// An internal failure to render what was generated (a generator bug, reported, never a panic).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GenerateError(pub String);
-
-impl std::fmt::Display for GenerateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "internal error while generating code (please report it): {}",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for GenerateError {}
-
-/// A location as `file#pointer`, the file relative to the root document's folder, so that
-/// generated text does not depend on where the checkout is.
-pub(crate) fn describe(doc: &Document, loc: &asyncapi_model::Loc) -> String {
-    let root = doc
-        .store
-        .file(doc.store.root_id())
-        .path
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
-    let path = &doc.store.file(loc.file).path;
-    let shown = match path.strip_prefix(&root) {
-        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
-        Err(_) => path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    };
-    format!("{shown}#{}", loc.pointer)
-}
-
-/// Types rendered together; small enough to spread over cores, large enough to be cheap.
+/// Types emitted and printed together: small enough to spread over cores, large enough to be
+/// cheap.
 const TYPES_PER_CHUNK: usize = 64;
 
-/// Names generated code defines itself, which schema types must not take.
-const RESERVED: &[&str] = &["Handler", "StubHandler", "Router", "Publisher"];
+/// The types and IR of a document: the first steps, shared by [`generate`] and
+/// [`scaffold`].
+fn typed_and_lowered(doc: &Document, settings: &Settings) -> (typespace::Types, ir::Ir) {
+    let arena = typed_arena::Arena::new();
+    let (types, api_types) = typespace::type_api(doc, &settings.types, emit::RESERVED, &arena);
+    let ir = lower::lower(doc, settings, api_types, &types, emit::RESERVED);
+    (types, ir)
+}
 
 /// Generates the crate for a document.
 pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateError> {
-    let arena = typed_arena::Arena::new();
-    let mut space = typespace::TypeSpace::new(doc, settings.types.clone(), RESERVED);
-    let ir = ir::lower(doc, settings, &mut space, &arena);
-    let caps = space.finish();
+    let (types, ir) = typed_and_lowered(doc, settings);
     let header = format!(
         "// @generated by asyncapi-gen from {}. Do not edit.\n",
         settings.source_label
     );
-    // Rendering (syn + prettyplease) is most of the time: the files, and the types in
-    // chunks, are rendered on every core. Chunks are joined in order, so the bytes do not
-    // depend on the number of cores.
-    let defs = &space.defs;
-    let type_chunks: Vec<std::ops::Range<usize>> = (0..defs.len())
-        .step_by(TYPES_PER_CHUNK)
-        .map(|s| s..(s + TYPES_PER_CHUNK).min(defs.len()))
-        .collect();
-    // The single files first (the router is usually the largest job), then the chunks of
-    // types, so that two cores finish at about the same time.
-    let mut jobs: Vec<Box<dyn Fn() -> Result<String, GenerateError> + Sync + '_>> = Vec::new();
-    let (ir_ref, settings_ref) = (&ir, settings);
-    jobs.push(Box::new(move || {
-        render::items(emit_api::router(ir_ref, defs))
-    }));
-    jobs.push(Box::new(move || {
-        let messages = emit_api::messages(ir_ref, defs);
-        render::items(quote::quote!(#[allow(unused_imports)] use crate::types::*; #[allow(unused_imports)] use ::asyncapi_runtime::codegen as rt; #messages))
-    }));
-    jobs.push(Box::new(move || render::items(emit_api::handlers(ir_ref))));
-    jobs.push(Box::new(move || {
-        render::items(emit_api::publisher(ir_ref, defs))
-    }));
-    jobs.push(Box::new(move || {
-        render::items(render::lib_rs(ir_ref, settings_ref))
-    }));
-    for range in &type_chunks {
-        let range = range.clone();
-        let caps = &caps;
+    // The files, and the types in chunks, are emitted and printed on every core, the
+    // largest jobs first so that the cores finish together.
+    let ids: Vec<typespace::TypeId> = types.defs.iter().map(|(id, _)| id).collect();
+    let (ir_ref, types_ref, settings_ref) = (&ir, &types, settings);
+    type Job<'a> = Box<dyn Fn() -> Result<String, GenerateError> + Send + Sync + 'a>;
+    let mut jobs: Vec<Job<'_>> = vec![
+        Box::new(move || render::pieces_text(emit::router::items(ir_ref, types_ref))),
+        Box::new(move || render::pieces_text(emit::messages::items(ir_ref, types_ref))),
+        Box::new(move || render::pieces_text(emit::handlers::items(ir_ref))),
+        Box::new(move || render::pieces_text(emit::publisher::items(ir_ref))),
+        Box::new(move || {
+            render::pieces_text(vec![render::Piece::Rust(emit::crate_root::tokens(
+                ir_ref,
+                settings_ref,
+            ))])
+        }),
+        Box::new(move || {
+            render::pieces_text(vec![render::Piece::Rust(emit::types::prelude(types_ref))])
+        }),
+    ];
+    for chunk in ids.chunks(TYPES_PER_CHUNK) {
         jobs.push(Box::new(move || {
-            let items = range
-                .clone()
-                .map(|i| emit_types::emit_one(defs, i, caps[i]));
-            render::items(quote::quote!(#(#items)*))
+            let pieces = chunk
+                .iter()
+                .flat_map(|&id| emit::types::emit_def(&types_ref.defs[id], &types_ref.defs))
+                .collect();
+            render::pieces_text(pieces)
         }));
     }
-    let mut rendered = render::run_jobs(&jobs)?.into_iter();
-    let mut next = || format!("{header}{}", rendered.next().unwrap_or_default());
-    let mut files = BTreeMap::new();
-    files.insert("src/router.rs".to_owned(), next());
-    files.insert("src/messages.rs".to_owned(), next());
-    files.insert("src/handlers.rs".to_owned(), next());
-    files.insert("src/publisher.rs".to_owned(), next());
-    files.insert("src/lib.rs".to_owned(), next());
-    let mut types = format!("{header}#![allow(clippy::all)]\n");
-    for _ in &type_chunks {
-        types.push_str(&rendered.next().unwrap_or_default());
+    let mut rendered = render::run_jobs(jobs)?.into_iter();
+    let mut next = || rendered.next().unwrap_or_default();
+    let with_header = |text: String| format!("{header}{text}");
+    let router = with_header(next());
+    let messages = with_header(next());
+    let handlers = with_header(next());
+    let publisher = with_header(next());
+    let lib = with_header(next());
+    let mut types_text = with_header(next());
+    for chunk in rendered {
+        if !chunk.is_empty() {
+            types_text.push('\n');
+            types_text.push_str(&chunk);
+        }
     }
-    files.insert("src/types.rs".to_owned(), types);
+    let mut files = BTreeMap::new();
+    files.insert("src/router.rs".to_owned(), router);
+    files.insert("src/messages.rs".to_owned(), messages);
+    files.insert("src/handlers.rs".to_owned(), handlers);
+    files.insert("src/publisher.rs".to_owned(), publisher);
+    files.insert("src/lib.rs".to_owned(), lib);
+    files.insert("src/types.rs".to_owned(), types_text);
     files.insert(
         "Cargo.toml".to_owned(),
-        manifest::cargo_toml(settings, &space.uses, &ir),
+        manifest::cargo_toml(settings, &types.uses, &ir),
     );
-    files.insert("README.md".to_owned(), render::readme(&ir, settings));
+    files.insert("README.md".to_owned(), readme::readme(&ir, settings));
     files.insert(
         "rustfmt.toml".to_owned(),
         "# @generated by asyncapi-gen: prettyplease output, not rustfmt's.\ndisable_all_formatting = true\n"
@@ -277,21 +160,23 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
                 .payload
                 .as_ref()
                 .filter(|_| m.json)
-                .map(|t| emit_types::ty_tokens(t, &space.defs).to_string()),
+                .map(|t| emit::ty_tokens(t, &types.defs).to_string()),
             headers_type: m
                 .headers
                 .as_ref()
-                .map(|t| emit_types::ty_tokens(t, &space.defs).to_string()),
+                .map(|t| emit::ty_tokens(t, &types.defs).to_string()),
             routed: ir
                 .operations
                 .iter()
                 .any(|o| o.role == ir::Role::Receive && o.messages.contains(&i)),
-            sample_address: sample_address(&ir.channels[m.channel], &space.defs),
+            sample_address: sample_address(&ir.channels[m.channel], &types.defs),
         })
         .collect();
+    let mut notes = types.notes;
+    notes.extend(ir.notes.iter().cloned());
     Ok(Output {
         files,
-        notes: space.notes,
+        notes,
         handler_methods,
         messages,
     })
@@ -299,10 +184,10 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
 
 /// A concrete address of a channel: its template with each parameter given a value its
 /// type accepts (an enum's first value, `1` for numbers, `sample` otherwise).
-fn sample_address(c: &ir::ChannelIr, defs: &[typespace::TypeDef]) -> Option<String> {
+fn sample_address(c: &ir::ChannelIr, defs: &typespace::TypeDefs) -> Option<String> {
     let template = c.address.as_ref()?;
     let mut out = template.clone();
-    fn value_of(ty: &typespace::Ty, defs: &[typespace::TypeDef], depth: usize) -> String {
+    fn value_of(ty: &typespace::Ty, defs: &typespace::TypeDefs, depth: usize) -> String {
         match ty {
             typespace::Ty::Named(id) if depth < 8 => match &defs[*id].kind {
                 // A value that fits a single segment (parameters never match `/`).
@@ -340,15 +225,13 @@ pub fn scaffold(
     settings: &Settings,
     type_name: &str,
 ) -> Result<String, GenerateError> {
-    let arena = typed_arena::Arena::new();
-    let mut space = typespace::TypeSpace::new(doc, settings.types.clone(), RESERVED);
-    let ir = ir::lower(doc, settings, &mut space, &arena);
-    let tokens = emit_api::scaffold(&ir, &settings.crate_name.replace('-', "_"), type_name);
+    let (_, ir) = typed_and_lowered(doc, settings);
+    let pieces = emit::scaffold::items(&ir, &settings.crate_name.replace('-', "_"), type_name);
     render::file(
         &format!(
             "// Started by `asyncapi-gen scaffold` from {}; this file is yours to edit.\n",
             settings.source_label
         ),
-        tokens,
+        pieces,
     )
 }

@@ -3,9 +3,10 @@
 use std::fmt::Write as _;
 
 use crate::ir::Ir;
+use crate::settings::{RuntimeDep, Settings};
 use crate::typespace::Uses;
-use crate::vendor::{MARKER, RUNTIME_PACKAGE};
-use crate::{RuntimeDep, Settings};
+use crate::vendor::RUNTIME_PACKAGE;
+use crate::write::MARKER;
 
 /// Version requirements of the crates generated code uses, the same as the workspace's
 /// (a test compares them with the root `Cargo.toml` and `Cargo.lock`).

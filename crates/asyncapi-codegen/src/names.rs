@@ -133,16 +133,37 @@ pub fn ident(name: &str) -> proc_macro2::Ident {
     proc_macro2::Ident::new(name, proc_macro2::Span::call_site())
 }
 
-/// Names handed out so far; a taken name gets the smallest free numeric suffix.
+/// How a [`Registry`] makes a taken name unique.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Case {
+    /// `Payload2` (a trailing `_`, as in `Self_`, is dropped first).
+    #[default]
+    Pascal,
+    /// `field_2`.
+    Snake,
+}
+
+/// Names handed out so far in one namespace (the types of a crate, the fields of a struct,
+/// the methods of a trait); a taken name gets the smallest free numeric suffix, so the
+/// choice depends only on the order of the claims.
 #[derive(Debug, Default)]
 pub struct Registry {
     taken: BTreeSet<String>,
+    case: Case,
 }
 
 impl Registry {
-    /// Reserves names that generated code defines itself.
-    pub fn reserve(&mut self, names: &[&str]) {
-        self.taken.extend(names.iter().map(|n| (*n).to_owned()));
+    pub fn new(case: Case) -> Self {
+        Registry {
+            taken: BTreeSet::new(),
+            case,
+        }
+    }
+
+    /// Reserves names defined elsewhere, which claims must not take.
+    pub fn reserve<S: AsRef<str>>(&mut self, names: impl IntoIterator<Item = S>) {
+        self.taken
+            .extend(names.into_iter().map(|n| n.as_ref().to_owned()));
     }
 
     /// Whether a name is already handed out.
@@ -156,13 +177,27 @@ impl Registry {
         if self.taken.insert(base.to_owned()) {
             return Ok(base.to_owned());
         }
+        let stem = match self.case {
+            Case::Pascal => base.trim_end_matches('_'),
+            Case::Snake => base,
+        };
         let mut n = 2;
         loop {
-            let candidate = format!("{base}{n}");
+            let candidate = match self.case {
+                Case::Pascal => format!("{stem}{n}"),
+                Case::Snake => format!("{stem}_{n}"),
+            };
             if self.taken.insert(candidate.clone()) {
                 return Err(candidate);
             }
             n += 1;
+        }
+    }
+
+    /// [`Registry::claim`] where a suffix needs no report.
+    pub fn unique(&mut self, base: &str) -> String {
+        match self.claim(base) {
+            Ok(n) | Err(n) => n,
         }
     }
 }
@@ -202,5 +237,15 @@ mod tests {
         assert_eq!(r.claim("Payload"), Ok("Payload".into()));
         assert_eq!(r.claim("Payload"), Err("Payload2".into()));
         assert_eq!(r.claim("Payload"), Err("Payload3".into()));
+        assert_eq!(r.unique("Self_"), "Self_");
+        assert_eq!(r.unique("Self_"), "Self2");
+        let mut fields = Registry::new(Case::Snake);
+        fields.reserve(["additional_properties"]);
+        assert_eq!(
+            fields.unique("additional_properties"),
+            "additional_properties_2"
+        );
+        assert_eq!(fields.unique("id"), "id");
+        assert_eq!(fields.unique("id"), "id_2");
     }
 }

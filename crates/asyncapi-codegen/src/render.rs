@@ -1,275 +1,152 @@
-//! Token streams to text, and the non-Rust files of the crate.
-
-use std::fmt::Write as _;
+//! Items to text: Rust items are printed by prettyplease, text items (macro invocations
+//! whose layout we choose ourselves) are kept as they are, and items are separated by blank
+//! lines, also inside `impl` and `trait` blocks, which prettyplease does not do.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use rayon::prelude::*;
 
-use crate::ir::{Ir, Role};
-use crate::{GenerateError, Settings};
+use crate::notes::GenerateError;
 
-/// Parses tokens as a file and prints it with prettyplease, after the header.
-pub fn file(header: &str, tokens: TokenStream) -> Result<String, GenerateError> {
-    let parsed: syn::File = syn::parse2(tokens)
-        .map_err(|e| GenerateError(format!("generated tokens do not parse: {e}")))?;
-    Ok(format!("{header}{}", prettyplease::unparse(&parsed)))
+/// One item, or a few that belong together (a type and its impls), of a generated file.
+#[derive(Debug, Clone)]
+pub enum Piece {
+    Rust(TokenStream),
+    /// Rust source as it is, ending with a newline.
+    Text(String),
 }
 
-/// Parses tokens as the items of a file and prints them with prettyplease (no header).
-pub fn items(tokens: TokenStream) -> Result<String, GenerateError> {
-    let parsed: syn::File = syn::parse2(tokens)
-        .map_err(|e| GenerateError(format!("generated tokens do not parse: {e}")))?;
-    Ok(prettyplease::unparse(&parsed))
+/// Prints a file: `header`, then each piece, with a blank line between items.
+pub fn file(header: &str, pieces: Vec<Piece>) -> Result<String, GenerateError> {
+    Ok(format!("{header}{}", pieces_text(pieces)?))
 }
 
-/// Runs every job, on as many threads as there are cores, and returns their results in order.
+/// Prints pieces, with a blank line between them.
+pub fn pieces_text(pieces: Vec<Piece>) -> Result<String, GenerateError> {
+    let mut out = String::new();
+    for piece in pieces {
+        let p = print(piece)?;
+        if p.trim().is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&p);
+    }
+    Ok(out)
+}
+
+/// Runs jobs on every core and returns their results in order (which therefore does not
+/// depend on how many cores there are). Tokens cannot cross threads, so each job emits
+/// and prints its own items.
 pub fn run_jobs(
-    jobs: &[Box<dyn Fn() -> Result<String, GenerateError> + Sync + '_>],
+    jobs: Vec<Box<dyn Fn() -> Result<String, GenerateError> + Send + Sync + '_>>,
 ) -> Result<Vec<String>, GenerateError> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<String, GenerateError>>> =
-        (0..jobs.len()).map(|_| None).collect();
-    let done: Vec<Vec<(usize, Result<String, GenerateError>)>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
-                        out.push((i, job()));
-                    }
-                    out
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_default())
-            .collect()
-    });
-    for (i, r) in done.into_iter().flatten() {
-        results[i] = Some(r);
-    }
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(GenerateError("a rendering thread failed".into()))))
-        .collect()
+    jobs.par_iter().map(|job| job()).collect()
 }
 
-pub fn lib_rs(ir: &Ir, settings: &Settings) -> TokenStream {
-    let mut doc = vec![
-        format!(" {} (version {}).", ir.title, ir.version),
-        String::new(),
-    ];
-    if let Some(d) = &ir.description {
-        for l in d.lines() {
-            let t = l.trim_start();
-            doc.push(if t == "```" {
-                format!(" {l}text")
-            } else {
-                format!(" {l}")
+fn print(piece: Piece) -> Result<String, GenerateError> {
+    match piece {
+        Piece::Text(t) => Ok(t),
+        Piece::Rust(tokens) => {
+            let parsed: syn::File = syn::parse2(tokens)
+                .map_err(|e| GenerateError(format!("generated tokens do not parse: {e}")))?;
+            Ok(space_items(&prettyplease::unparse(&parsed)))
+        }
+    }
+}
+
+/// Inserts a blank line between consecutive items at the top level and inside `impl`,
+/// `trait` and `mod` blocks (not between statements, fields or variants; not between `use`
+/// lines), and after the inner doc comment of a file.
+pub fn space_items(text: &str) -> String {
+    /// What is known of the block whose contents are at one indentation level.
+    #[derive(Default, Clone)]
+    struct Level {
+        /// The block holds items (the top level, `impl`, `trait`, `mod`).
+        items: bool,
+        /// The last line at this level ended an item.
+        ended: bool,
+        /// That item was a `use`.
+        was_use: bool,
+        /// The item being read opens a block of items.
+        opener: bool,
+        /// The lines so far are the file's inner doc comment.
+        inner_doc: bool,
+    }
+    let mut levels = vec![Level {
+        items: true,
+        ..Level::default()
+    }];
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() {
+            out.push('\n');
+            continue;
+        }
+        let depth = (line.len() - trimmed.len()) / 4;
+        // A line deeper than every open block continues the item before it.
+        if depth >= levels.len() {
+            out.push_str(line);
+            out.push('\n');
+            if let Some(level) = levels.last_mut() {
+                level.ended = trimmed.ends_with(';');
+            }
+            continue;
+        }
+        levels.truncate(depth + 1);
+        let level = &mut levels[depth];
+        let closing = trimmed.starts_with('}');
+        let is_use = trimmed.starts_with("use ") || trimmed.starts_with("pub use ");
+        let is_comment = trimmed.starts_with("//");
+        if level.items && !closing {
+            let after_item = level.ended && !(is_use && level.was_use);
+            let after_inner_doc = level.inner_doc && !trimmed.starts_with("//!");
+            if after_item || after_inner_doc {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        level.inner_doc = trimmed.starts_with("//!");
+        let bare = trimmed
+            .trim_start_matches("pub(crate) ")
+            .trim_start_matches("pub ")
+            .trim_start_matches("unsafe ");
+        if bare.starts_with("impl") || bare.starts_with("trait ") || bare.starts_with("mod ") {
+            level.opener = true;
+        }
+        if trimmed.ends_with('{') {
+            let items = level.items && level.opener;
+            level.ended = false;
+            level.opener = false;
+            levels.push(Level {
+                items,
+                ..Level::default()
             });
+            continue;
         }
-        doc.push(String::new());
-    }
-    doc.push(format!(" Generated by asyncapi-gen from {}; see README.md for its channels, messages and handler methods.", settings.source_label));
-    let doc = doc.iter().map(|l| quote!(#![doc = #l]));
-    let reexports = settings.reexports.iter().map(|r| {
-        let feature = &r.feature;
-        let krate =
-            proc_macro2::Ident::new(&r.package.replace('-', "_"), proc_macro2::Span::call_site());
-        let module = proc_macro2::Ident::new(&r.module, proc_macro2::Span::call_site());
-        quote! {
-            #[cfg(feature = #feature)]
-            pub use #krate as #module;
+        let ends = !is_comment && (trimmed.ends_with(';') || trimmed == "}" || trimmed == "},");
+        level.ended = ends;
+        if ends {
+            level.was_use = is_use;
+            level.opener = false;
         }
-    });
-    quote! {
-        #(#doc)*
-
-        pub mod handlers;
-        pub mod messages;
-        pub mod publisher;
-        pub mod router;
-        pub mod types;
-
-        pub use handlers::{Handler, StubHandler};
-        pub use publisher::Publisher;
-        pub use router::Router;
-        /// The runtime the generated code uses (headers, errors, the `Dispatch` and `Sink` traits).
-        pub use asyncapi_runtime as runtime;
-        #(#reexports)*
     }
+    out
 }
 
-fn mermaid_id(prefix: &str, i: usize) -> String {
-    format!("{prefix}{i}")
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn mermaid_label(s: &str) -> String {
-    s.replace('"', "'")
-}
-
-pub fn readme(ir: &Ir, settings: &Settings) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "<!-- @generated by asyncapi-gen from {}. Do not edit. -->",
-        settings.source_label
-    );
-    let _ = writeln!(s, "# {}\n", settings.crate_name);
-    let _ = writeln!(
-        s,
-        "Generated from the AsyncAPI document **{}** (version {}).\n",
-        ir.title, ir.version
-    );
-    let _ = writeln!(
-        s,
-        "Implement [`Handler`](src/handlers.rs) (one method per received operation), wrap it in a `Router`, and give the router to a transport; send with a `Publisher` over a `Sink`. Regenerate instead of editing these files.\n"
-    );
-    let _ = writeln!(s, "## Servers\n");
-    if ir.servers.is_empty() {
-        let _ = writeln!(s, "None declared.\n");
-    } else {
-        let _ = writeln!(s, "| server | URL | protocol |\n|---|---|---|");
-        for (n, u, p) in &ir.servers {
-            let _ = writeln!(s, "| `{n}` | `{u}` | {p} |");
-        }
-        let _ = writeln!(s);
-    }
-    let _ = writeln!(
-        s,
-        "## Channels\n\n| channel | address | parameters | messages |\n|---|---|---|---|"
-    );
-    for (ci, c) in ir.channels.iter().enumerate() {
-        let msgs: Vec<String> = ir
-            .messages
-            .iter()
-            .filter(|m| m.channel == ci)
-            .map(|m| format!("`{}`", m.type_name))
-            .collect();
-        let params = c
-            .params
-            .as_ref()
-            .map(|p| format!("`{}`", p.type_name))
-            .unwrap_or_else(|| "-".to_owned());
-        let _ = writeln!(
-            s,
-            "| `{}` | `{}` | {params} | {} |",
-            c.key,
-            c.address.as_deref().unwrap_or("(none)"),
-            msgs.join(", ")
+    #[test]
+    fn items_get_blank_lines_statements_do_not() {
+        let text = "//! Docs.\nuse a::b;\nuse c::d;\npub struct X {\n    pub a: u8,\n    pub b: u8,\n}\nimpl X {\n    pub const A: u8 = 1;\n    fn f() {\n        let a = 1;\n        let b = 2;\n    }\n    fn g() {}\n}\npub trait T {\n    fn f(&self)\n        -> u8;\n    /// Doc.\n    fn g(&self);\n}\nfn h() {\n    let a = 1;\n    if a == 1 {\n        return;\n    }\n    let b = 2;\n}\n";
+        assert_eq!(
+            space_items(text),
+            "//! Docs.\n\nuse a::b;\nuse c::d;\n\npub struct X {\n    pub a: u8,\n    pub b: u8,\n}\n\nimpl X {\n    pub const A: u8 = 1;\n\n    fn f() {\n        let a = 1;\n        let b = 2;\n    }\n\n    fn g() {}\n}\n\npub trait T {\n    fn f(&self)\n        -> u8;\n\n    /// Doc.\n    fn g(&self);\n}\n\nfn h() {\n    let a = 1;\n    if a == 1 {\n        return;\n    }\n    let b = 2;\n}\n"
         );
     }
-    let _ = writeln!(
-        s,
-        "\n## Messages\n\n| message | channel | content type | payload | headers |\n|---|---|---|---|---|"
-    );
-    for m in &ir.messages {
-        let _ = writeln!(
-            s,
-            "| `{}` | `{}` | {} | {} | {} |",
-            m.type_name,
-            ir.channels[m.channel].key,
-            m.content_type.as_deref().unwrap_or("application/json"),
-            if m.avro_type.is_some() {
-                "Avro (typed)"
-            } else if !m.json {
-                "raw bytes"
-            } else if m.payload.is_some() {
-                "typed"
-            } else {
-                "JSON value"
-            },
-            if m.headers.is_some() { "typed" } else { "-" }
-        );
-    }
-    let _ = writeln!(
-        s,
-        "\n## Operations\n\n| operation | generated as | channel | messages |\n|---|---|---|---|"
-    );
-    for op in &ir.operations {
-        let what = match op.role {
-            Role::Receive => format!("`Handler::{}`", op.method),
-            Role::Send => format!("`Publisher::{}`", op.method),
-        };
-        let msgs: Vec<String> = op
-            .messages
-            .iter()
-            .map(|&m| format!("`{}`", ir.messages[m].type_name))
-            .collect();
-        let _ = writeln!(
-            s,
-            "| `{}` | {what} | `{}` | {} |",
-            op.key,
-            ir.channels[op.channel].key,
-            msgs.join(", ")
-        );
-    }
-    let _ = writeln!(
-        s,
-        "\n## Diagram\n\nServers, channels, messages and the handler methods that receive them.\n\n```mermaid\nflowchart LR"
-    );
-    for (i, (n, u, _)) in ir.servers.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "    {}[\"{}<br/>{}\"]",
-            mermaid_id("s", i),
-            mermaid_label(n),
-            mermaid_label(u)
-        );
-    }
-    for (i, c) in ir.channels.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "    {}([\"{}\"])",
-            mermaid_id("c", i),
-            mermaid_label(c.address.as_deref().unwrap_or(&c.key))
-        );
-        for (si, _) in ir.servers.iter().enumerate() {
-            let _ = writeln!(s, "    {} --> {}", mermaid_id("s", si), mermaid_id("c", i));
-        }
-    }
-    for (i, m) in ir.messages.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "    {}[/\"{}\"/]",
-            mermaid_id("m", i),
-            mermaid_label(&m.type_name)
-        );
-        let _ = writeln!(
-            s,
-            "    {} --> {}",
-            mermaid_id("c", m.channel),
-            mermaid_id("m", i)
-        );
-    }
-    for (i, op) in ir.operations.iter().enumerate() {
-        let label = match op.role {
-            Role::Receive => format!("Handler::{}", op.method),
-            Role::Send => format!("Publisher::{}", op.method),
-        };
-        let _ = writeln!(
-            s,
-            "    {}{{{{\"{}\"}}}}",
-            mermaid_id("o", i),
-            mermaid_label(&label)
-        );
-        for &m in &op.messages {
-            let _ = match op.role {
-                Role::Receive => {
-                    writeln!(s, "    {} --> {}", mermaid_id("m", m), mermaid_id("o", i))
-                }
-                Role::Send => writeln!(s, "    {} -.-> {}", mermaid_id("o", i), mermaid_id("m", m)),
-            };
-        }
-    }
-    let _ = writeln!(s, "```");
-    s
 }

@@ -78,6 +78,17 @@ fn every_snapshot_case_compiles_without_warnings() {
     ]) {
         panic!("the snapshot crates do not build, or do not behave:\n{errors}");
     }
+    // Generated code passes clippy's default lints, with no blanket `allow`.
+    let mut clippy: Vec<String> = vec!["clippy".into(), "--quiet".into()];
+    for m in &members {
+        clippy.push("--package".into());
+        clippy.push(format!("snapshot-{m}"));
+    }
+    clippy.extend(["--".into(), "-D".into(), "warnings".into()]);
+    let clippy: Vec<&str> = clippy.iter().map(String::as_str).collect();
+    if let Err(errors) = scratch.cargo(&clippy) {
+        panic!("clippy finds problems in the generated crates:\n{errors}");
+    }
     eprintln!(
         "{} snapshot crates built and tested in {:.1?}",
         members.len(),

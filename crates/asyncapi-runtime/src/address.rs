@@ -1,6 +1,8 @@
 //! Channel address templates such as `smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured`:
 //! matching a concrete address (and extracting its parameters) and building one from values.
 
+use crate::error::SendError;
+
 /// One part of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece {
@@ -75,6 +77,56 @@ impl AddressTemplate {
     pub fn check_value(value: &str) -> bool {
         !value.is_empty() && !value.contains('/')
     }
+
+    /// Builds a concrete address from `(parameter, value)` pairs, refusing a value that
+    /// cannot be matched back (see [`Self::check_value`]); a parameter not given is empty.
+    pub fn render_checked(&self, values: &[(&'static str, String)]) -> Result<String, SendError> {
+        if let Some((name, value)) = values.iter().find(|(_, v)| !Self::check_value(v)) {
+            return Err(SendError::BadParameter {
+                name,
+                value: value.clone(),
+            });
+        }
+        Ok(self.render(|n| {
+            values
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        }))
+    }
+}
+
+/// An address template in a `static`: parsed the first time it is used.
+#[derive(Debug)]
+pub struct StaticAddress {
+    source: &'static str,
+    parsed: std::sync::OnceLock<AddressTemplate>,
+}
+
+impl StaticAddress {
+    pub const fn new(source: &'static str) -> Self {
+        StaticAddress {
+            source,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for StaticAddress {
+    type Target = AddressTemplate;
+    fn deref(&self) -> &AddressTemplate {
+        self.parsed
+            .get_or_init(|| AddressTemplate::new(self.source))
+    }
+}
+
+/// [`AddressTemplate::render_checked`], as generated parameter structs call it.
+pub fn render_address(
+    template: &AddressTemplate,
+    values: &[(&'static str, String)],
+) -> Result<String, SendError> {
+    template.render_checked(values)
 }
 
 fn match_from(pieces: &[Piece], s: &str, out: &mut Vec<(String, String)>) -> bool {

@@ -25,6 +25,9 @@ impl fmt::Display for PayloadError {
 pub enum DispatchError {
     /// No receive channel's address matches.
     UnknownChannel { address: String },
+    /// The message came without an address, and every receive channel has parameters in
+    /// its address, so there is no channel to take it on.
+    AddressRequired,
     /// The address matched, but a parameter value does not parse as its schema says.
     BadParameter {
         channel: &'static str,
@@ -71,6 +74,7 @@ impl DispatchError {
     pub fn kind(&self) -> &'static str {
         match self {
             DispatchError::UnknownChannel { .. } => "unknown-channel",
+            DispatchError::AddressRequired => "address-required",
             DispatchError::BadParameter { .. } => "bad-parameter",
             DispatchError::NoMatchingMessage { .. } => "no-matching-message",
             DispatchError::AmbiguousMessage { .. } => "ambiguous-message",
@@ -87,6 +91,9 @@ impl fmt::Display for DispatchError {
             DispatchError::UnknownChannel { address } => {
                 write!(f, "no channel matches address `{address}`")
             }
+            DispatchError::AddressRequired => f.write_str(
+                "the message has no address, and every channel that receives messages has parameters in its address: the transport must give the address",
+            ),
             DispatchError::BadParameter {
                 channel,
                 name,

@@ -19,7 +19,7 @@ pub use headers::Headers;
 
 /// What generated code uses, under one path.
 pub mod codegen {
-    pub use crate::address::AddressTemplate;
+    pub use crate::address::{AddressTemplate, StaticAddress, render_address};
     pub use crate::dispatch::{
         Candidate, Context, Dispatch, Dispatched, HeaderKind, Incoming, Outgoing, Parsed, Sink,
         accepts, context, decode_headers, decode_json, decode_param, decode_payload,
@@ -28,7 +28,7 @@ pub mod codegen {
     pub use crate::error::{DispatchError, HandlerError, PayloadError, SendError};
     pub use crate::expr::extract as extract_expression;
     pub use crate::headers::Headers;
-    pub use crate::types::check;
+    pub use crate::types::{Constrained, Rules, check};
     pub use regress;
     pub use schemars;
     pub use serde;

@@ -1,6 +1,7 @@
 //! Boilerplate of generated types, written once: string enums (open or strict) and
-//! constrained newtypes. Generated code invokes these macros with its own names, docs and
-//! values; what they expand to is ordinary Rust a user can read with `cargo expand`.
+//! constrained newtypes. Generated code defines its types itself (with their docs) and
+//! invokes these macros with their names and values; what they expand to is ordinary Rust
+//! a user can read with `cargo expand`.
 
 /// Checks of constrained newtypes; each returns the message of the first broken rule.
 pub mod check {
@@ -87,11 +88,142 @@ pub mod check {
     }
 }
 
+/// The constraints of a constrained newtype (those its schema has are `Some`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rules {
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub pattern: Option<&'static str>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub exclusive_minimum: Option<f64>,
+    pub exclusive_maximum: Option<f64>,
+    pub multiple_of: Option<f64>,
+}
+
+impl Rules {
+    /// No constraint: the start of every `Rules { .. }` the macro writes.
+    pub const NONE: Rules = Rules {
+        min_length: None,
+        max_length: None,
+        pattern: None,
+        minimum: None,
+        maximum: None,
+        exclusive_minimum: None,
+        exclusive_maximum: None,
+        multiple_of: None,
+    };
+}
+
+/// A type a constrained newtype can wrap: how its values are checked and described.
+pub trait Constrained {
+    /// The message of the first rule the value breaks.
+    fn check(&self, rules: &Rules) -> Result<(), String>;
+    /// The JSON Schema of the type with the rules.
+    fn schema(rules: &Rules) -> schemars::Schema;
+}
+
+fn with_rules(
+    mut base: serde_json::Map<String, serde_json::Value>,
+    rules: &Rules,
+    integer: bool,
+) -> schemars::Schema {
+    let number = |x: f64| {
+        if integer && x.fract() == 0.0 && x.abs() < 9.0e15 {
+            serde_json::Value::from(x as i64)
+        } else {
+            serde_json::Value::from(x)
+        }
+    };
+    let mut put = |key: &str, v: Option<serde_json::Value>| {
+        if let Some(v) = v {
+            base.insert(key.to_owned(), v);
+        }
+    };
+    put("minLength", rules.min_length.map(Into::into));
+    put("maxLength", rules.max_length.map(Into::into));
+    put("pattern", rules.pattern.map(Into::into));
+    put("minimum", rules.minimum.map(number));
+    put("maximum", rules.maximum.map(number));
+    put("exclusiveMinimum", rules.exclusive_minimum.map(number));
+    put("exclusiveMaximum", rules.exclusive_maximum.map(number));
+    put("multipleOf", rules.multiple_of.map(number));
+    schemars::Schema::from(base)
+}
+
+impl Constrained for String {
+    fn check(&self, rules: &Rules) -> Result<(), String> {
+        if rules.min_length.is_some() || rules.max_length.is_some() {
+            check::length(self, rules.min_length, rules.max_length)?;
+        }
+        match rules.pattern {
+            Some(p) => check::pattern(self, p),
+            None => Ok(()),
+        }
+    }
+
+    fn schema(rules: &Rules) -> schemars::Schema {
+        let mut base = serde_json::Map::new();
+        base.insert("type".into(), "string".into());
+        with_rules(base, rules, false)
+    }
+}
+
+macro_rules! constrained_numbers {
+    ($($t:ty => $format:literal, $integer:literal;)*) => {$(
+        impl Constrained for $t {
+            #[allow(clippy::cast_lossless, clippy::cast_precision_loss)]
+            fn check(&self, rules: &Rules) -> Result<(), String> {
+                check::range(
+                    *self as f64,
+                    rules.minimum,
+                    rules.maximum,
+                    rules.exclusive_minimum,
+                    rules.exclusive_maximum,
+                    rules.multiple_of,
+                )
+            }
+
+            fn schema(rules: &Rules) -> schemars::Schema {
+                let mut base = serde_json::Map::new();
+                base.insert("type".into(), if $integer { "integer" } else { "number" }.into());
+                if !$format.is_empty() {
+                    base.insert("format".into(), $format.into());
+                }
+                with_rules(base, rules, $integer)
+            }
+        }
+    )*};
+}
+
+// The format names schemars gives Rust numbers.
+constrained_numbers! {
+    i8 => "int8", true;
+    i16 => "int16", true;
+    i32 => "int32", true;
+    i64 => "int64", true;
+    u8 => "uint8", true;
+    u16 => "uint16", true;
+    u32 => "uint32", true;
+    u64 => "uint64", true;
+    f32 => "float", false;
+    f64 => "", false;
+}
+
 /// The impls of a generated string enum: `as_str`, `KNOWN`, `Display`, `FromStr`, serde and
 /// schemars. `(open)` enums end with an `Unknown(String)` variant that keeps values the
 /// document does not list; `(strict)` enums reject them.
+///
+/// ```text
+/// asyncapi_runtime::string_enum! {
+///     Status (open) {
+///         Succeeded = "succeeded",
+///         Failed = "failed",
+///     }
+/// }
+/// ```
 #[macro_export]
-macro_rules! string_enum_impls {
+macro_rules! string_enum {
     ($name:ident (open) { $( $variant:ident = $wire:literal ),* $(,)? }) => {
         impl $name {
             /// The values the API description lists.
@@ -138,7 +270,7 @@ macro_rules! string_enum_impls {
             }
         }
 
-        $crate::string_enum_impls!(@common $name);
+        $crate::string_enum!(@common $name);
     };
     ($name:ident (strict) { $( $variant:ident = $wire:literal ),* $(,)? }) => {
         impl $name {
@@ -182,7 +314,7 @@ macro_rules! string_enum_impls {
             }
         }
 
-        $crate::string_enum_impls!(@common $name);
+        $crate::string_enum!(@common $name);
     };
     (@common $name:ident) => {
         impl ::std::fmt::Display for $name {
@@ -199,17 +331,27 @@ macro_rules! string_enum_impls {
     };
 }
 
-/// The impls of a generated constrained newtype `struct Name(Inner);`: `new` (which checks
-/// the value with `check`, a function returning `Result<(), String>`), `get`, `into_inner`,
-/// `Deref`, `TryFrom`, serde (deserializing checks too) and schemars (`schema`).
+/// The impls of a generated constrained newtype `struct Name(Inner);`, given the rules of
+/// its schema: `new` (which checks the value), `get`, `into_inner`, `Deref`, `TryFrom`, serde
+/// (deserializing checks too) and schemars. The rules are the fields of [`Rules`].
+///
+/// ```text
+/// asyncapi_runtime::constrained!(OrgId(String), min_length = 1, pattern = "^[0-9A-Z]+@Org$");
+/// asyncapi_runtime::constrained!(Percent(u8), maximum = 100.0);
+/// ```
 #[macro_export]
-macro_rules! constrained_impls {
-    ($name:ident($inner:ty), $check:expr, $schema:tt) => {
+macro_rules! constrained {
+    ($name:ident($inner:ty) $(, $rule:ident = $value:expr)* $(,)?) => {
         impl $name {
+            /// The constraints of the schema.
+            pub const RULES: $crate::codegen::Rules = $crate::codegen::Rules {
+                $($rule: Some($value),)*
+                ..$crate::codegen::Rules::NONE
+            };
+
             /// Checks the value against the schema's constraints.
             pub fn new(value: $inner) -> ::std::result::Result<Self, ::std::string::String> {
-                let check: fn(&$inner) -> ::std::result::Result<(), ::std::string::String> = $check;
-                check(&value)
+                <$inner as $crate::codegen::Constrained>::check(&value, &Self::RULES)
                     .map_err(|e| ::std::format!("invalid {}: {}", stringify!($name), e))?;
                 Ok(Self(value))
             }
@@ -263,7 +405,7 @@ macro_rules! constrained_impls {
             fn json_schema(
                 _: &mut $crate::codegen::schemars::SchemaGenerator,
             ) -> $crate::codegen::schemars::Schema {
-                $crate::codegen::schemars::json_schema!($schema)
+                <$inner as $crate::codegen::Constrained>::schema(&Self::RULES)
             }
         }
     };
@@ -282,34 +424,28 @@ mod tests {
         Off,
         Unknown(String),
     }
-    crate::string_enum_impls!(Light (open) { On = "on", Off = "off" });
+    crate::string_enum!(Light (open) { On = "on", Off = "off" });
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Mode {
         Auto,
         Manual,
     }
-    crate::string_enum_impls!(Mode (strict) { Auto = "auto", Manual = "manual" });
+    crate::string_enum!(Mode (strict) { Auto = "auto", Manual = "manual" });
 
     /// A short code.
     #[derive(Debug, Clone, PartialEq, Eq, Hash)]
     pub struct Code(String);
-    crate::constrained_impls!(
+    crate::constrained!(
         Code(String),
-        |value| {
-            crate::types::check::length(value, Some(2), Some(4))?;
-            crate::types::check::pattern(value, "^[A-Z]+$")
-        },
-        { "type": "string", "minLength": 2, "maxLength": 4, "pattern": "^[A-Z]+$" }
+        min_length = 2,
+        max_length = 4,
+        pattern = "^[A-Z]+$"
     );
 
     #[derive(Debug, Clone, PartialEq)]
     pub struct Percent(u8);
-    crate::constrained_impls!(
-        Percent(u8),
-        |value| crate::types::check::range(f64::from(*value), None, Some(100.0), None, None, None),
-        { "type": "integer", "maximum": 100 }
-    );
+    crate::constrained!(Percent(u8), maximum = 100.0);
 
     #[test]
     fn open_enum_keeps_unknown_values() {
@@ -348,5 +484,12 @@ mod tests {
         );
         assert!(serde_json::from_str::<Percent>("101").is_err());
         assert_eq!(*serde_json::from_str::<Percent>("100").unwrap(), 100);
+        assert_eq!(
+            serde_json::to_value(schemars::schema_for!(Code)).unwrap()["pattern"],
+            "^[A-Z]+$"
+        );
+        let percent = serde_json::to_value(schemars::schema_for!(Percent)).unwrap();
+        assert_eq!(percent["maximum"], 100);
+        assert_eq!(percent["format"], "uint8");
     }
 }

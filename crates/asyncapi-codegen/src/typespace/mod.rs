@@ -1,0 +1,250 @@
+//! JSON Schema to Rust types.
+//!
+//! Every schema the generator needs a type for goes through [`TypeSpace::ty`]: `$ref`s are
+//! followed (`resolve.rs`), the schema is converted keyword by keyword (`convert.rs`, with
+//! objects and `allOf` in `objects.rs`, `oneOf`/`anyOf` in `unions.rs`), and once every
+//! schema of the document is typed (`api.rs`), recursion is made finite and derives are
+//! chosen (`cycles.rs`). The result is [`Types`], complete and read-only, which lowering and
+//! emitting read. `analysis.rs` answers the router's questions about schemas.
+//!
+//! Types live in an arena ([`TypeDefs`], by [`TypeId`]); a schema location reached through a
+//! `$ref` always becomes a named type (reserved before its parts are built, so recursive
+//! schemas terminate), and a memo keyed by location makes a schema used twice one type.
+//! Nothing here panics on a bad schema: what cannot be typed becomes `serde_json::Value`
+//! with a note naming the pointer.
+
+mod analysis;
+mod api;
+mod avro;
+mod convert;
+mod cycles;
+mod defs;
+mod objects;
+mod resolve;
+mod unions;
+
+use std::collections::HashMap;
+
+use asyncapi_model::{Document, Loc};
+use serde_json::Value;
+
+pub use api::{ApiTypes, ChannelTypes, MessageTypes, ParamType, message_base_name, type_api};
+pub use defs::*;
+
+use crate::names::{self, Registry};
+use crate::notes::Note;
+use convert::{Shaped, docs_of};
+use resolve::SchemaRef;
+
+/// The types of a document, complete: what lowering and emitting read.
+#[derive(Debug, Default)]
+pub struct Types {
+    pub defs: TypeDefs,
+    /// The optional crates the types need.
+    pub uses: Uses,
+    /// What the typing chose or could not express, each at a schema.
+    pub notes: Vec<Note>,
+}
+
+/// The types being made: schemas in, named types and type expressions out.
+#[derive(Debug)]
+pub(crate) struct TypeSpace<'d> {
+    doc: &'d Document,
+    settings: TypeSettings,
+    defs: TypeDefs,
+    /// The type of each schema location typed so far (and, for a tagged union's variant
+    /// bodies, of the location without its tag property).
+    memo: HashMap<(Loc, Option<String>), Ty>,
+    names: Registry,
+    /// The names reserved for component schemas that no type has taken yet, by location
+    /// (several components can be one schema), in document order.
+    components: HashMap<Loc, Vec<String>>,
+    notes: Vec<Note>,
+    uses: Uses,
+    /// Schemas made by the generator (Avro schemas as JSON Schema), by virtual file id.
+    virtual_docs: Vec<(&'d Value, String)>,
+}
+
+/// Longest `$ref` chain (and deepest `allOf` nesting) followed before giving up.
+const MAX_REF_CHAIN: usize = 64;
+
+impl<'d> TypeSpace<'d> {
+    /// `reserved` are names the generated crate defines itself, which no type may take.
+    pub(crate) fn new(doc: &'d Document, settings: TypeSettings, reserved: &[&str]) -> Self {
+        let mut names = Registry::default();
+        names.reserve(reserved.iter().copied());
+        TypeSpace {
+            doc,
+            settings,
+            defs: TypeDefs::default(),
+            memo: HashMap::new(),
+            names,
+            components: HashMap::new(),
+            notes: Vec::new(),
+            uses: Uses::default(),
+            virtual_docs: Vec::new(),
+        }
+    }
+
+    /// Makes the types final (see `cycles.rs`).
+    pub(crate) fn finish(mut self) -> Types {
+        cycles::finish(&mut self.defs);
+        Types {
+            defs: self.defs,
+            uses: self.uses,
+            notes: self.notes,
+        }
+    }
+
+    /// A strict string enum made by the generator (3.x parameter `enum`s are not schemas).
+    pub(crate) fn string_enum(&mut self, hint: &str, values: &[String], at: &Loc) -> Ty {
+        let base = names::pascal(hint, "Value");
+        let name = match self.names.claim(&base) {
+            Ok(n) => n,
+            Err(n) => {
+                self.note(
+                    at,
+                    format!("the name `{base}` is taken by another type; `{n}` is used instead"),
+                );
+                n
+            }
+        };
+        let mut used = Registry::default();
+        let variants = values
+            .iter()
+            .map(|v| (used.unique(&names::pascal(v, "Empty")), v.clone()))
+            .collect();
+        let origin = self.describe(at);
+        Ty::Named(self.defs.push(TypeDef {
+            name,
+            docs: Docs::default(),
+            kind: Kind::Enum(StringEnum {
+                variants,
+                open: false,
+            }),
+            origin,
+            derives: Derives::ALL,
+        }))
+    }
+
+    fn note(&mut self, loc: &Loc, message: String) {
+        let at = self.describe(loc);
+        self.notes.push(Note { at, message });
+    }
+
+    /// The type of a schema. `hint` is the name to use if the schema needs a named type.
+    pub(crate) fn ty(&mut self, s: SchemaRef<'d>, hint: &str) -> Ty {
+        let mut hint = hint.to_owned();
+        let Some((s, via_ref)) = self.deref(s, &mut hint) else {
+            return Ty::Value;
+        };
+        let key = (s.loc.clone(), None);
+        if s.stored {
+            if let Some(t) = self.memo.get(&key) {
+                return t.clone();
+            }
+        }
+        if via_ref {
+            // A ref target is always a named type, reserved before its parts are typed.
+            let id = self.reserve(&hint, &s, true);
+            self.memo.insert(key, Ty::Named(id));
+            let name = self.defs[id].name.clone();
+            let kind = match self.shape(&s, &name, Some(id)) {
+                Shaped::Def(kind) => kind,
+                Shaped::Ty(t) => Kind::Alias(t),
+            };
+            self.defs[id].kind = kind;
+            return Ty::Named(id);
+        }
+        let shaped = self.shape(&s, &hint, None);
+        if s.stored {
+            // A recursive schema reached itself through a `$ref` while being shaped, and so
+            // is already a named type: it stays one type.
+            if let Some(t) = self.memo.get(&key) {
+                return t.clone();
+            }
+        }
+        let t = match shaped {
+            Shaped::Ty(t) => t,
+            Shaped::Def(kind) => {
+                let id = self.reserve(&hint, &s, true);
+                self.defs[id].kind = kind;
+                Ty::Named(id)
+            }
+        };
+        if s.stored {
+            self.memo.insert(key, t.clone());
+        }
+        t
+    }
+
+    /// Claims the names of the component schemas (`(name, location)`), in document order,
+    /// before any schema is typed: a component keeps its name even when an inline schema met
+    /// earlier (a property of another component) would be named the same.
+    pub(crate) fn reserve_component_names(&mut self, components: &[(String, Loc)]) {
+        for (hint, loc) in components {
+            let base = names::pascal(hint, "Type");
+            let name = match self.names.claim(&base) {
+                Ok(n) => n,
+                Err(n) => {
+                    self.note(
+                        loc,
+                        format!(
+                            "another type is already named `{base}`; this schema is named `{n}`"
+                        ),
+                    );
+                    n
+                }
+            };
+            self.components.entry(loc.clone()).or_default().push(name);
+        }
+    }
+
+    /// Types a component schema. Like the target of a `$ref`, it is a named type: a
+    /// component that is a map, a list, a primitive or another type is an alias of it.
+    pub(crate) fn component(&mut self, s: SchemaRef<'d>, hint: &str) {
+        let loc = s.loc.clone();
+        let t = self.ty(s.clone(), hint);
+        // Unless a type took the component's name, it was typed as an unnamed type.
+        if !s.stored || self.components.get(&loc).is_none_or(Vec::is_empty) {
+            return;
+        }
+        let id = self.def(hint, &s, Kind::Alias(t), true);
+        self.memo.insert((loc, None), Ty::Named(id));
+    }
+
+    /// A new named type for the schema `s`. The type of the schema itself (`primary`, not a
+    /// part made from it) takes the name reserved for it as a component.
+    fn reserve(&mut self, hint: &str, s: &SchemaRef<'d>, primary: bool) -> TypeId {
+        let base = names::pascal(hint, "Type");
+        let reserved = match self.components.get_mut(&s.loc) {
+            Some(names) if primary && !names.is_empty() => Some(names.remove(0)),
+            _ => None,
+        };
+        let name = match reserved.map(Ok).unwrap_or_else(|| self.names.claim(&base)) {
+            Ok(n) => n,
+            Err(n) => {
+                self.note(
+                    &s.loc,
+                    format!("another type is already named `{base}`; this schema is named `{n}`"),
+                );
+                n
+            }
+        };
+        let origin = self.describe(&s.loc);
+        self.defs.push(TypeDef {
+            name,
+            docs: docs_of(s.v),
+            kind: Kind::Pending,
+            origin,
+            derives: Derives::ALL,
+        })
+    }
+
+    /// Registers a named type whose kind the caller sets.
+    fn def(&mut self, hint: &str, s: &SchemaRef<'d>, kind: Kind, primary: bool) -> TypeId {
+        let id = self.reserve(hint, s, primary);
+        self.defs[id].kind = kind;
+        id
+    }
+}
