@@ -104,6 +104,34 @@ pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<(), rt::HandlerError>,
     > + ::std::marker::Send;
+    /// Adobe delivers the outcome of a finished Lightroom API job to the webhook or journal.
+    ///
+    /// One event per finished job (succeeded or failed), for jobs whose request carried `x-gw-ims-org-id: <IMS org ID>`. Register for the "Imaging API Events" provider in the Developer Console to receive them.
+    ///
+    /// Operation `lightroomJobStatus` on channel `lightroomJobStatus`.
+    ///
+    /// Return `Ok` only once the message is fully handled: transports acknowledge it then.
+    fn lightroom_job_status(
+        &self,
+        message: LightroomJobStatusEvent,
+        context: rt::Context,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), rt::HandlerError>,
+    > + ::std::marker::Send;
+    /// Adobe delivers the outcome of a finished Photoshop API job to the webhook or journal.
+    ///
+    /// One event per finished job (succeeded or failed), for jobs whose request carried `x-gw-ims-org-id: <IMS org ID>`. Register for the "Imaging API Events" provider in the Developer Console to receive them.
+    ///
+    /// Operation `photoshopJobStatus` on channel `photoshopJobStatus`.
+    ///
+    /// Return `Ok` only once the message is fully handled: transports acknowledge it then.
+    fn photoshop_job_status(
+        &self,
+        message: PhotoshopJobStatusEvent,
+        context: rt::Context,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<(), rt::HandlerError>,
+    > + ::std::marker::Send;
 }
 /// A handler that logs every message (with `tracing`) and acknowledges it. Operations
 /// that must reply fail, since a stub has nothing to reply with. Start from
@@ -204,6 +232,30 @@ impl Handler for StubHandler {
         rt::tracing::info!(
             operation = "journeyStep", channel = context.channel, message = context
             .message, "received and acknowledged by the stub handler"
+        );
+        Ok(())
+    }
+    async fn lightroom_job_status(
+        &self,
+        message: LightroomJobStatusEvent,
+        context: rt::Context,
+    ) -> ::std::result::Result<(), rt::HandlerError> {
+        let _ = message;
+        rt::tracing::info!(
+            operation = "lightroomJobStatus", channel = context.channel, message =
+            context.message, "received and acknowledged by the stub handler"
+        );
+        Ok(())
+    }
+    async fn photoshop_job_status(
+        &self,
+        message: PhotoshopJobStatusEvent,
+        context: rt::Context,
+    ) -> ::std::result::Result<(), rt::HandlerError> {
+        let _ = message;
+        rt::tracing::info!(
+            operation = "photoshopJobStatus", channel = context.channel, message =
+            context.message, "received and acknowledged by the stub handler"
         );
         Ok(())
     }

@@ -49,6 +49,12 @@ pub static CHANNEL_JOURNEY_OPTIMIZER_JOURNEY_STEP: ::std::sync::LazyLock<
 > = ::std::sync::LazyLock::new(|| rt::AddressTemplate::new(
     "journey-optimizer/journey-step",
 ));
+/// Address of channel `lightroomJobStatus`: `lightroom/job-status`.
+pub static CHANNEL_LIGHTROOM_JOB_STATUS: ::std::sync::LazyLock<rt::AddressTemplate> = ::std::sync::LazyLock::new(||
+rt::AddressTemplate::new("lightroom/job-status"));
+/// Address of channel `photoshopJobStatus`: `photoshop/job-status`.
+pub static CHANNEL_PHOTOSHOP_JOB_STATUS: ::std::sync::LazyLock<rt::AddressTemplate> = ::std::sync::LazyLock::new(||
+rt::AddressTemplate::new("photoshop/job-status"));
 /// A batch ingested into Experience Platform succeeded or failed at one stage.
 ///
 /// Sent under the documented event code `platform_event` by the Platform notifications provider (subscription "Data ingestion notification"), normally in the `adobe_io` format. `xdm:eventCode` in the body says which stage finished and how. Adobe now steers new integrations towards the "Sources Flow Run Info" alerts, but the notification format below is the one it documents.
@@ -242,6 +248,58 @@ pub struct JourneyStepEvent {
     pub headers: JourneyStepHeaders,
 }
 impl JourneyStepEvent {
+    /// The content type this message is sent with.
+    pub const CONTENT_TYPE: &'static str = "application/json";
+    /// Encodes the message for a transport.
+    pub fn encode(
+        &self,
+        address: ::std::string::String,
+    ) -> ::std::result::Result<rt::Outgoing, ::serde_json::Error> {
+        Ok(rt::Outgoing {
+            address,
+            headers: rt::json_to_headers(&::serde_json::to_value(&self.headers)?),
+            content_type: Some(Self::CONTENT_TYPE.to_owned()),
+            payload: ::serde_json::to_vec(&self.payload)?,
+        })
+    }
+}
+/// A Lightroom API job finished, successfully or not.
+///
+/// Sent by the Imaging API Events provider under the event code `lightroom-job-status` (documented by Adobe, with the first example below as its sample) for every job started with the `x-gw-ims-org-id` request header. The body is the job's result in the shape of its status resource. Adobe's sample carries no recipient client id: a receiver that checks the recipient, as the `adobe-io-transport` webhook does by default, refuses it as it stands.
+///
+/// Message `LightroomJobStatusEvent` of channel `lightroomJobStatus`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LightroomJobStatusEvent {
+    pub payload: LightroomJobStatusPayload,
+    pub headers: LightroomJobStatusHeaders,
+}
+impl LightroomJobStatusEvent {
+    /// The content type this message is sent with.
+    pub const CONTENT_TYPE: &'static str = "application/json";
+    /// Encodes the message for a transport.
+    pub fn encode(
+        &self,
+        address: ::std::string::String,
+    ) -> ::std::result::Result<rt::Outgoing, ::serde_json::Error> {
+        Ok(rt::Outgoing {
+            address,
+            headers: rt::json_to_headers(&::serde_json::to_value(&self.headers)?),
+            content_type: Some(Self::CONTENT_TYPE.to_owned()),
+            payload: ::serde_json::to_vec(&self.payload)?,
+        })
+    }
+}
+/// A Photoshop API job finished, successfully or not.
+///
+/// Sent by the Imaging API Events provider under the event code `photoshop-job-status` (documented by Adobe, with a document manifest job as its sample) for every job started with the `x-gw-ims-org-id` request header. The body is the job's result in the shape of its status resource; operation-specific results (a manifest's `document` and `layers`) are kept as they arrive.
+///
+/// Message `PhotoshopJobStatusEvent` of channel `photoshopJobStatus`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoshopJobStatusEvent {
+    pub payload: PhotoshopJobStatusPayload,
+    pub headers: PhotoshopJobStatusHeaders,
+}
+impl PhotoshopJobStatusEvent {
     /// The content type this message is sent with.
     pub const CONTENT_TYPE: &'static str = "application/json";
     /// Encodes the message for a transport.

@@ -80,6 +80,22 @@ const CANDIDATES_JOURNEY_OPTIMIZER_JOURNEY_STEP: &[rt::Candidate] = &[
         content_type: Some("application/json"),
     },
 ];
+const CANDIDATES_LIGHTROOM_JOB_STATUS: &[rt::Candidate] = &[
+    rt::Candidate {
+        message: "LightroomJobStatusEvent",
+        header_consts: &[("x-adobe-event-code", "lightroom-job-status")],
+        payload_consts: &[],
+        content_type: Some("application/json"),
+    },
+];
+const CANDIDATES_PHOTOSHOP_JOB_STATUS: &[rt::Candidate] = &[
+    rt::Candidate {
+        message: "PhotoshopJobStatusEvent",
+        header_consts: &[("x-adobe-event-code", "photoshop-job-status")],
+        payload_consts: &[],
+        content_type: Some("application/json"),
+    },
+];
 const CANDIDATES_ANY: &[rt::Candidate] = &[
     rt::Candidate {
         message: "DatasetIngestionEvent",
@@ -136,6 +152,18 @@ const CANDIDATES_ANY: &[rt::Candidate] = &[
         header_consts: &[
             ("x-adobe-event-code", "com.adobe.journey_optimizer.journey.step"),
         ],
+        payload_consts: &[],
+        content_type: Some("application/json"),
+    },
+    rt::Candidate {
+        message: "LightroomJobStatusEvent",
+        header_consts: &[("x-adobe-event-code", "lightroom-job-status")],
+        payload_consts: &[],
+        content_type: Some("application/json"),
+    },
+    rt::Candidate {
+        message: "PhotoshopJobStatusEvent",
+        header_consts: &[("x-adobe-event-code", "photoshop-job-status")],
         payload_consts: &[],
         content_type: Some("application/json"),
     },
@@ -236,6 +264,16 @@ impl<H: Handler> Router<H> {
                         )
                         .await;
                 }
+                if let Some(params) = CHANNEL_LIGHTROOM_JOB_STATUS.matches(address) {
+                    return self
+                        .dispatch_lightroom_job_status(incoming, params, parsed)
+                        .await;
+                }
+                if let Some(params) = CHANNEL_PHOTOSHOP_JOB_STATUS.matches(address) {
+                    return self
+                        .dispatch_photoshop_job_status(incoming, params, parsed)
+                        .await;
+                }
                 let _ = &parsed;
                 Err(rt::DispatchError::UnknownChannel {
                     address: address.to_owned(),
@@ -265,6 +303,8 @@ impl<H: Handler> Router<H> {
                 5usize => rt::accepts::<WorkflowExecutionPayload>(&parsed),
                 6usize => rt::accepts::<ActivityStateChangePayload>(&parsed),
                 7usize => rt::accepts::<JourneyStepPayload>(&parsed),
+                8usize => rt::accepts::<LightroomJobStatusPayload>(&parsed),
+                9usize => rt::accepts::<PhotoshopJobStatusPayload>(&parsed),
                 _ => Ok(()),
             },
         )?;
@@ -277,6 +317,8 @@ impl<H: Handler> Router<H> {
             5usize => self.handle_5(incoming, &params, &parsed).await,
             6usize => self.handle_6(incoming, &params, &parsed).await,
             7usize => self.handle_7(incoming, &params, &parsed).await,
+            8usize => self.handle_8(incoming, &params, &parsed).await,
+            9usize => self.handle_9(incoming, &params, &parsed).await,
             _ => {
                 Err(rt::DispatchError::NoMatchingMessage {
                     channel: "*",
@@ -496,6 +538,60 @@ impl<H: Handler> Router<H> {
             _ => {
                 Err(rt::DispatchError::NoMatchingMessage {
                     channel: "journeyOptimizerJourneyStep",
+                    reasons: ::std::vec::Vec::new(),
+                })
+            }
+        }
+    }
+    async fn dispatch_lightroom_job_status(
+        &self,
+        incoming: rt::Incoming<'_>,
+        params: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+        parsed: rt::Parsed,
+    ) -> ::std::result::Result<rt::Dispatched, rt::DispatchError> {
+        let index = rt::select(
+            "lightroomJobStatus",
+            CANDIDATES_LIGHTROOM_JOB_STATUS,
+            incoming.headers,
+            incoming.content_type,
+            parsed.as_ref().ok(),
+            |i| match i {
+                0usize => rt::accepts::<LightroomJobStatusPayload>(&parsed),
+                _ => Ok(()),
+            },
+        )?;
+        match index {
+            0usize => self.handle_8(incoming, &params, &parsed).await,
+            _ => {
+                Err(rt::DispatchError::NoMatchingMessage {
+                    channel: "lightroomJobStatus",
+                    reasons: ::std::vec::Vec::new(),
+                })
+            }
+        }
+    }
+    async fn dispatch_photoshop_job_status(
+        &self,
+        incoming: rt::Incoming<'_>,
+        params: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+        parsed: rt::Parsed,
+    ) -> ::std::result::Result<rt::Dispatched, rt::DispatchError> {
+        let index = rt::select(
+            "photoshopJobStatus",
+            CANDIDATES_PHOTOSHOP_JOB_STATUS,
+            incoming.headers,
+            incoming.content_type,
+            parsed.as_ref().ok(),
+            |i| match i {
+                0usize => rt::accepts::<PhotoshopJobStatusPayload>(&parsed),
+                _ => Ok(()),
+            },
+        )?;
+        match index {
+            0usize => self.handle_9(incoming, &params, &parsed).await,
+            _ => {
+                Err(rt::DispatchError::NoMatchingMessage {
+                    channel: "photoshopJobStatus",
                     reasons: ::std::vec::Vec::new(),
                 })
             }
@@ -945,6 +1041,118 @@ impl<H: Handler> Router<H> {
             Ok(rt::Dispatched {
                 operation: "journeyStep",
                 message: "JourneyStepEvent",
+                reply: None,
+            })
+        }
+    }
+    async fn handle_8(
+        &self,
+        incoming: rt::Incoming<'_>,
+        params: &[(::std::string::String, ::std::string::String)],
+        parsed: &rt::Parsed,
+    ) -> ::std::result::Result<rt::Dispatched, rt::DispatchError> {
+        let _ = (params, parsed);
+        {
+            let message = LightroomJobStatusEvent {
+                payload: rt::decode_payload::<
+                    LightroomJobStatusPayload,
+                >("LightroomJobStatusEvent", parsed)?,
+                headers: rt::decode_headers::<
+                    LightroomJobStatusHeaders,
+                >(
+                    "LightroomJobStatusEvent",
+                    incoming.headers,
+                    &[
+                        ("x-adobe-event-id", rt::HeaderKind::String),
+                        ("x-adobe-delivery-id", rt::HeaderKind::String),
+                        ("x-request-id", rt::HeaderKind::String),
+                        ("x-adobe-provider", rt::HeaderKind::String),
+                        ("x-adobe-retry-count", rt::HeaderKind::String),
+                        ("x-adobe-digital-signature-1", rt::HeaderKind::String),
+                        ("x-adobe-digital-signature-2", rt::HeaderKind::String),
+                        ("x-adobe-public-key1-path", rt::HeaderKind::String),
+                        ("x-adobe-public-key2-path", rt::HeaderKind::String),
+                        ("x-adobe-signature", rt::HeaderKind::String),
+                        ("user-agent", rt::HeaderKind::String),
+                        ("content-type", rt::HeaderKind::String),
+                        ("x-adobe-event-code", rt::HeaderKind::String),
+                    ],
+                )?,
+            };
+            let context = rt::context(
+                "lightroomJobStatus",
+                "lightroomJobStatus",
+                "LightroomJobStatusEvent",
+                &incoming,
+                None,
+                parsed,
+            );
+            self.handler
+                .lightroom_job_status(message, context)
+                .await
+                .map_err(|error| rt::DispatchError::Handler {
+                    operation: "lightroomJobStatus",
+                    error,
+                })?;
+            Ok(rt::Dispatched {
+                operation: "lightroomJobStatus",
+                message: "LightroomJobStatusEvent",
+                reply: None,
+            })
+        }
+    }
+    async fn handle_9(
+        &self,
+        incoming: rt::Incoming<'_>,
+        params: &[(::std::string::String, ::std::string::String)],
+        parsed: &rt::Parsed,
+    ) -> ::std::result::Result<rt::Dispatched, rt::DispatchError> {
+        let _ = (params, parsed);
+        {
+            let message = PhotoshopJobStatusEvent {
+                payload: rt::decode_payload::<
+                    PhotoshopJobStatusPayload,
+                >("PhotoshopJobStatusEvent", parsed)?,
+                headers: rt::decode_headers::<
+                    PhotoshopJobStatusHeaders,
+                >(
+                    "PhotoshopJobStatusEvent",
+                    incoming.headers,
+                    &[
+                        ("x-adobe-event-id", rt::HeaderKind::String),
+                        ("x-adobe-delivery-id", rt::HeaderKind::String),
+                        ("x-request-id", rt::HeaderKind::String),
+                        ("x-adobe-provider", rt::HeaderKind::String),
+                        ("x-adobe-retry-count", rt::HeaderKind::String),
+                        ("x-adobe-digital-signature-1", rt::HeaderKind::String),
+                        ("x-adobe-digital-signature-2", rt::HeaderKind::String),
+                        ("x-adobe-public-key1-path", rt::HeaderKind::String),
+                        ("x-adobe-public-key2-path", rt::HeaderKind::String),
+                        ("x-adobe-signature", rt::HeaderKind::String),
+                        ("user-agent", rt::HeaderKind::String),
+                        ("content-type", rt::HeaderKind::String),
+                        ("x-adobe-event-code", rt::HeaderKind::String),
+                    ],
+                )?,
+            };
+            let context = rt::context(
+                "photoshopJobStatus",
+                "photoshopJobStatus",
+                "PhotoshopJobStatusEvent",
+                &incoming,
+                None,
+                parsed,
+            );
+            self.handler
+                .photoshop_job_status(message, context)
+                .await
+                .map_err(|error| rt::DispatchError::Handler {
+                    operation: "photoshopJobStatus",
+                    error,
+                })?;
+            Ok(rt::Dispatched {
+                operation: "photoshopJobStatus",
+                message: "PhotoshopJobStatusEvent",
                 reply: None,
             })
         }
