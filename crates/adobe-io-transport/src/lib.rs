@@ -31,9 +31,9 @@ pub mod webhook;
 pub use dedup::{Claim, DedupError, DedupStore, MemoryDedupStore, NoDedup};
 pub use envelope::{Delivery, Event, EventInfo, Format, Limits};
 pub use journal::{
-    Backoff, FilePositionStore, JournalConfig, JournalError, JournalPoller, MemoryPositionStore,
-    OnGone, OnRejected, Polled, PositionError, PositionStore, Start, StaticToken, TokenError,
-    TokenProvider,
+    Acquired, Backoff, FilePositionStore, JournalConfig, JournalError, JournalPoller, Lease,
+    LeaseError, MemoryPositionStore, OnGone, OnRejected, Polled, PositionError, PositionStore,
+    Start, StaticToken, TokenError, TokenProvider,
 };
 pub use webhook::{OnUnhandled, Verification, WebhookConfig, router, serve};
 

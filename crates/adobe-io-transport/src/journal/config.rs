@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{Backoff, TokenProvider};
+use super::{Backoff, Lease, TokenProvider};
 use crate::ConfigError;
 use crate::dedup::{DedupStore, MemoryDedupStore};
 
@@ -81,6 +81,10 @@ pub struct JournalConfig {
     pub handler_timeout: Option<Duration>,
     /// Largest page body read (default 64 MiB).
     pub max_page_bytes: usize,
+    /// The registration's lease, when several pollers share one position store (default:
+    /// none, this poller is alone). With a lease, [`JournalConfig::start`] applies to the
+    /// first lease this poller gets; every later one resumes from the stored position.
+    pub lease: Option<Arc<dyn Lease>>,
 }
 
 impl fmt::Debug for JournalConfig {
@@ -99,6 +103,7 @@ impl fmt::Debug for JournalConfig {
             .field("max_retry_after", &self.max_retry_after)
             .field("handler_timeout", &self.handler_timeout)
             .field("max_page_bytes", &self.max_page_bytes)
+            .field("lease", &self.lease.as_ref().map(|l| l.holder()))
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +132,7 @@ impl JournalConfig {
             max_retry_after: Duration::from_secs(300),
             handler_timeout: None,
             max_page_bytes: 64 * 1024 * 1024,
+            lease: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! Why a poll failed, and whether polling again can help.
 
-use super::{PositionError, TokenError};
+use super::{LeaseError, PositionError, TokenError};
 use crate::ConfigError;
 
 /// Why a poll failed.
@@ -32,6 +32,14 @@ pub enum JournalError {
     /// The position store failed.
     #[error(transparent)]
     Position(#[from] PositionError),
+    /// The registration's lease could not be taken or renewed (its store is unreachable).
+    #[error(transparent)]
+    Lease(#[from] LeaseError),
+    /// This poller lost the registration's lease while handling a page (it lapsed, or
+    /// another poller took it over): the page was dropped uncommitted, and whoever holds
+    /// the lease next reads it again from the committed position.
+    #[error("the journal lease was lost; the page in flight is left to the next holder")]
+    LeaseLost,
     /// An event's handler failed in a way worth a retry; the next poll resumes before it.
     #[error("event at position `{position}` failed and will be retried: {reason}")]
     Retry {
@@ -52,14 +60,20 @@ pub enum JournalError {
 
 impl JournalError {
     /// Whether polling again later may succeed: network errors, 408, 429, 5xx, token
-    /// provider failures, invalid pages, retryable handler failures.
+    /// provider failures, invalid pages, retryable handler failures, an unreachable
+    /// position or lease store, a lost lease.
     pub fn is_transient(&self) -> bool {
         match self {
             JournalError::Http(e) => !e.is_builder(),
             JournalError::Status { status, .. } => {
                 matches!(status, 408 | 429) || (500..600).contains(status)
             }
-            JournalError::Token(_) | JournalError::Page(_) | JournalError::Retry { .. } => true,
+            JournalError::Token(_)
+            | JournalError::Page(_)
+            | JournalError::Retry { .. }
+            | JournalError::Lease(_)
+            | JournalError::LeaseLost
+            | JournalError::Position(PositionError::Unavailable(_)) => true,
             JournalError::Config(_)
             | JournalError::Unauthorized
             | JournalError::Position(_)

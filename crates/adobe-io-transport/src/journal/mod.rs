@@ -15,8 +15,9 @@
 //!
 //! The parts, one file each: [`TokenProvider`]s (`token.rs`), [`PositionStore`]s
 //! (`position.rs`), [`Backoff`] (`backoff.rs`), settings ([`JournalConfig`], `config.rs`),
-//! errors ([`JournalError`], `error.rs`), the poller itself (`poller.rs`) and the parsing of
-//! `Link` and `Retry-After` headers (`headers.rs`).
+//! errors ([`JournalError`], `error.rs`), the [`Lease`] that lets several pollers share one
+//! registration (`lease.rs`), the poller itself (`poller.rs`) and the parsing of `Link` and
+//! `Retry-After` headers (`headers.rs`).
 //!
 //! [`DedupStore`]: crate::dedup::DedupStore
 
@@ -24,6 +25,7 @@ mod backoff;
 mod config;
 mod error;
 mod headers;
+mod lease;
 mod poller;
 mod position;
 mod token;
@@ -31,6 +33,7 @@ mod token;
 pub use backoff::Backoff;
 pub use config::{JournalConfig, OnGone, OnRejected, Start};
 pub use error::JournalError;
+pub use lease::{Acquired, Lease, LeaseError};
 pub use poller::{JournalPoller, Polled};
 pub use position::{FilePositionStore, MemoryPositionStore, PositionError, PositionStore};
 pub use token::{StaticToken, TokenError, TokenProvider};

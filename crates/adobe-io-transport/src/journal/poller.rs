@@ -14,7 +14,8 @@ use tokio::sync::watch;
 use url::Url;
 
 use super::headers::{next_link_target, parse_retry_after, since_of};
-use super::{JournalConfig, JournalError, OnGone, OnRejected, PositionStore, Start};
+use super::lease::{LeaseKeeper, Standing};
+use super::{JournalConfig, JournalError, OnGone, OnRejected, PositionError, PositionStore, Start};
 use crate::ConfigError;
 use crate::envelope;
 use crate::process::{Outcome, process};
@@ -45,6 +46,9 @@ pub enum Polled {
     },
     /// [`JournalPoller::run`] was asked to stop while the request was in flight.
     Stopped,
+    /// Another poller holds the registration's [`Lease`](super::Lease): nothing was
+    /// requested; poll again later to take over when it lapses.
+    Standby,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +81,14 @@ pub struct JournalPoller<D> {
     loaded: bool,
     failures: u32,
     stop: watch::Sender<bool>,
+    /// The registration's lease, when the configuration has one.
+    lease: Option<LeaseKeeper>,
+    /// Resume from the stored position, whatever `start` says: set when the lease was
+    /// taken over from another poller.
+    resume_stored: bool,
+    /// The end of a handled page whose commit failed (the store was unreachable): committed
+    /// before the next request.
+    uncommitted: Option<String>,
 }
 
 impl<D> fmt::Debug for JournalPoller<D> {
@@ -110,7 +122,11 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
             .connect_timeout(config.request_timeout)
             .build()
             .map_err(|e| ConfigError(format!("cannot build the HTTP client: {e}")))?;
+        let lease = config.lease.clone().map(LeaseKeeper::new);
         Ok(JournalPoller {
+            lease,
+            resume_stored: false,
+            uncommitted: None,
             dispatcher,
             positions,
             config,
@@ -156,6 +172,9 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
     }
 
     fn initial_url(&self) -> Url {
+        if self.resume_stored && self.committed.is_some() {
+            return self.since_url(self.committed.as_deref());
+        }
         match &self.config.start {
             Start::Stored => self.since_url(self.committed.as_deref()),
             Start::Oldest => self.url_with(None),
@@ -168,10 +187,76 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
         if self.committed.as_deref() == Some(position) {
             return Ok(());
         }
-        self.positions.commit(position).await?;
+        match self.positions.commit(position).await {
+            Ok(()) => {}
+            Err(PositionError::Fenced(why)) => {
+                tracing::warn!(position, reason = %why, "journal position not committed: this poller no longer holds the lease");
+                self.lose_lease();
+                return Err(JournalError::LeaseLost);
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.committed = Some(position.to_owned());
         tracing::debug!(position, "journal position committed");
         Ok(())
+    }
+
+    /// Commits the end of a handled page. When the store is unreachable, the position is
+    /// kept to be committed before anything else is read (then `resume` is requested), so
+    /// the page is not handled again.
+    async fn commit_page(&mut self, position: &str, resume: &Url) -> Result<(), JournalError> {
+        match self.commit(position).await {
+            Err(e) if e.is_transient() && !matches!(e, JournalError::LeaseLost) => {
+                self.uncommitted = Some(position.to_owned());
+                self.next = Some(resume.clone());
+                Err(e)
+            }
+            other => other,
+        }
+    }
+
+    /// Forgets everything read since the last commit: another poller may have moved on.
+    fn take_over(&mut self) {
+        self.loaded = false;
+        self.next = None;
+        self.replay = None;
+        self.resume_stored = true;
+    }
+
+    fn lose_lease(&mut self) {
+        if let Some(keeper) = self.lease.as_mut() {
+            keeper.lose();
+        }
+        self.take_over();
+    }
+
+    /// Before each event of a page: the lease must still be this poller's, without a gap.
+    async fn keep_lease_mid_page(&mut self) -> Result<(), JournalError> {
+        let Some(keeper) = self.lease.as_mut() else {
+            return Ok(());
+        };
+        match keeper.keep().await {
+            Ok(Standing::Held | Standing::First) => Ok(()),
+            Ok(Standing::Regained) => {
+                // It had lapsed: someone may have handled these events meanwhile.
+                self.take_over();
+                Err(JournalError::LeaseLost)
+            }
+            Ok(Standing::NotHeld) => {
+                self.lose_lease();
+                Err(JournalError::LeaseLost)
+            }
+            Err(e) => {
+                self.lose_lease();
+                Err(e)
+            }
+        }
+    }
+
+    async fn release_lease(&mut self) {
+        if let Some(keeper) = self.lease.as_mut() {
+            keeper.release().await;
+        }
     }
 
     async fn send(&self, url: &Url, token: &str) -> Result<reqwest::Response, JournalError> {
@@ -265,12 +350,41 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
     /// handling of the page it returns. Never sleeps: the caller waits as the result says
     /// ([`Polled::Empty`]'s `retry_after`; a [`Backoff`] after a transient error).
     pub async fn poll_once(&mut self) -> Result<Polled, JournalError> {
+        if let Some(keeper) = self.lease.as_mut() {
+            match keeper.keep().await? {
+                Standing::NotHeld => return Ok(Polled::Standby),
+                Standing::Regained => self.take_over(),
+                Standing::First | Standing::Held => {}
+            }
+        }
         if !self.loaded {
-            self.committed = self.positions.load().await?;
+            let stored = self.positions.load().await?;
+            match (stored, self.committed.clone()) {
+                (None, Some(committed)) => {
+                    // The store lost what this poller committed (e.g. a Redis restarted
+                    // without persistence): put it back rather than start over.
+                    let mine = self.uncommitted.take().unwrap_or(committed);
+                    tracing::warn!(position = %mine, "the position store holds no position: keeping this poller's last one");
+                    self.committed = None;
+                    if let Err(e) = self.commit(&mine).await {
+                        self.committed = Some(mine);
+                        return Err(e);
+                    }
+                }
+                (stored, _) => {
+                    // What the store holds wins: another poller may have moved on.
+                    self.committed = stored;
+                    self.uncommitted = None;
+                }
+            }
             self.loaded = true;
             if let Some(p) = &self.committed {
                 tracing::info!(position = %p, start = ?self.config.start, "journal position loaded");
             }
+        }
+        if let Some(p) = self.uncommitted.clone() {
+            self.commit(&p).await?;
+            self.uncommitted = None;
         }
         if let Some((url, headers, body)) = self.replay.take() {
             tracing::info!(url = %url, "handling the page that failed before again");
@@ -359,6 +473,9 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
                 interrupted = true;
                 break;
             }
+            // Nothing of this page is committed by a poller that lost the lease: the next
+            // holder reads it again from the committed position.
+            self.keep_lease_mid_page().await?;
             let failure = match self.handle(&entry.event, &entry.position).await {
                 Step::Done(Outcome::Handled) => {
                     handled += 1;
@@ -396,18 +513,19 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
         if interrupted {
             self.next = Some(self.resume_url(url, done).await?);
         } else if let Some(next) = next {
-            if let Some(p) = done {
-                self.commit(p).await?;
-            }
             if page.events.is_empty() {
                 if let Some(since) = since_of(&next) {
                     self.commit(&since).await?;
                 }
             }
+            if let Some(p) = done {
+                self.commit_page(p, &next).await?;
+            }
             self.next = Some(next);
         } else if let Some(p) = done {
-            self.commit(p).await?;
-            self.next = Some(self.since_url(Some(p)));
+            let resume = self.since_url(Some(p));
+            self.commit_page(p, &resume).await?;
+            self.next = Some(resume);
         } else {
             self.next = Some(url.clone());
         }
@@ -442,6 +560,7 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
                 }
             };
             if stopping {
+                self.release_lease().await;
                 return match result {
                     Err(e) if !e.is_transient() => Err(e),
                     _ => Ok(()),
@@ -456,6 +575,10 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
                             Duration::ZERO
                         }
                         Polled::Empty { retry_after } => retry_after,
+                        Polled::Standby => self
+                            .lease
+                            .as_ref()
+                            .map_or(self.config.idle_wait, LeaseKeeper::renew_every),
                     }
                 }
                 Err(e) if e.is_transient() => {
@@ -471,13 +594,38 @@ impl<D: Dispatch + 'static> JournalPoller<D> {
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "journal poller stops");
+                    self.release_lease().await;
                     return Err(e);
                 }
             };
-            if !wait.is_zero() {
+            // Wait, renewing a held lease meanwhile so that it does not lapse while idle.
+            let until = tokio::time::Instant::now() + wait;
+            loop {
+                let left = until.saturating_duration_since(tokio::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                let step = self
+                    .lease
+                    .as_ref()
+                    .map_or(left, |k| left.min(k.renew_every()));
                 tokio::select! {
-                    () = &mut shutdown => return Ok(()),
-                    () = tokio::time::sleep(wait) => {}
+                    () = &mut shutdown => {
+                        self.release_lease().await;
+                        return Ok(());
+                    }
+                    () = tokio::time::sleep(step) => {}
+                }
+                if step < left {
+                    if let Some(keeper) = self.lease.as_mut() {
+                        match keeper.keep().await {
+                            Ok(Standing::Regained) => self.take_over(),
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "cannot renew the journal lease while idle")
+                            }
+                        }
+                    }
                 }
             }
         }

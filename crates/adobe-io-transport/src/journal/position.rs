@@ -18,6 +18,14 @@ pub enum PositionError {
     /// The stored position cannot be read back.
     #[error("stored position is corrupt: {0}")]
     Corrupt(String),
+    /// The store cannot be reached now (a database down or restarting); polling again
+    /// later may succeed.
+    #[error("position store unavailable: {0}")]
+    Unavailable(String),
+    /// The commit was refused because this poller no longer holds the registration's
+    /// [`Lease`](super::Lease): another poller may have moved the position on.
+    #[error("position not committed: {0}")]
+    Fenced(String),
 }
 
 /// Keeps the journal position across restarts.
