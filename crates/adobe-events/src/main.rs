@@ -5,18 +5,23 @@
 //! - `adobe-events webhook --listen 127.0.0.1:8080` serves the webhook at `/webhook`.
 //! - `adobe-events journal --url URL --state ./journal.pos` polls a registration's journal.
 //!
+//! Several receivers behind one load balancer share their deduplication with
+//! `--dedup redis://HOST:PORT/DB`; several journal pollers of one registration share its
+//! position with `--state redis://HOST:PORT/DB` and take turns through a lease (one reads,
+//! the others stand by and take over within `--lease-secs` when it dies).
+//!
 //! Settings come from flags or environment variables; a missing required one is an error at
 //! start-up. Signatures are verified unless `--insecure-skip-signature-verification` is given.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use adobe_io_events::transport::{
-    FilePositionStore, JournalConfig, JournalPoller, OnGone, OnUnhandled, Start, StaticToken,
-    Verification, WebhookConfig,
+    DedupStore, FilePositionStore, JournalConfig, JournalPoller, MemoryDedupStore, OnGone,
+    OnUnhandled, PositionStore, RedisDedupStore, RedisJournalState, RedisSettings, Start,
+    StaticToken, Verification, WebhookConfig,
 };
 use adobe_io_events::{Router, StubHandler};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -67,6 +72,15 @@ struct WebhookArgs {
     /// Acknowledge events no message of the spec matches (default: reject them with 4xx).
     #[arg(long)]
     acknowledge_unhandled: bool,
+    /// Where handled event ids are kept: `memory` (this process only) or a
+    /// `redis://HOST:PORT/DB` URL shared by every receiver behind the same load balancer.
+    /// While Redis is unreachable, deliveries are answered 503 (Adobe retries).
+    #[arg(long, env = "ADOBE_DEDUP", default_value = "memory")]
+    dedup: String,
+}
+
+fn is_redis(url: &str) -> bool {
+    url.starts_with("redis://") || url.starts_with("rediss://")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,9 +98,14 @@ struct JournalArgs {
     /// The registration's journal URL (from the Developer Console).
     #[arg(long, env = "ADOBE_JOURNAL_URL")]
     url: String,
-    /// File that keeps the journal position across restarts.
+    /// Where the journal position is kept across restarts: a file, or a
+    /// `redis://HOST:PORT/DB` URL shared by several pollers of this registration, which then
+    /// take turns (one reads, the others stand by) and share their deduplication.
     #[arg(long, env = "ADOBE_JOURNAL_STATE", default_value = "./journal.pos")]
-    state: PathBuf,
+    state: String,
+    /// With a Redis state: seconds a dead poller's lease lasts before another takes over.
+    #[arg(long, env = "ADOBE_JOURNAL_LEASE_SECS", default_value_t = 30)]
+    lease_secs: u64,
     /// Your credential's client id (sent as x-api-key).
     #[arg(long, env = "ADOBE_CLIENT_ID")]
     client_id: String,
@@ -154,6 +173,17 @@ async fn webhook(args: WebhookArgs) -> Result<(), String> {
     if args.acknowledge_unhandled {
         config.on_unhandled = OnUnhandled::Acknowledge;
     }
+    config.dedup = match args.dedup.as_str() {
+        "memory" => Arc::new(MemoryDedupStore::default()),
+        url if is_redis(url) => Arc::new(
+            RedisDedupStore::new(RedisSettings::new(url)).map_err(|e| format!("--dedup: {e}"))?,
+        ),
+        other => {
+            return Err(format!(
+                "--dedup must be `memory` or a redis:// URL, not `{other}`"
+            ));
+        }
+    };
     if args.insecure_skip_signature_verification {
         tracing::warn!(
             "SIGNATURE VERIFICATION IS OFF: anyone who can reach this server can send it events"
@@ -192,12 +222,49 @@ async fn journal(args: JournalArgs) -> Result<(), String> {
     } else {
         OnGone::Oldest
     };
-    let positions = Arc::new(FilePositionStore::new(&args.state));
+    let positions: Arc<dyn PositionStore> = if is_redis(&args.state) {
+        if args.lease_secs == 0 {
+            return Err("--lease-secs must be positive".to_owned());
+        }
+        let lease = Duration::from_secs(args.lease_secs);
+        let mut registration =
+            url::Url::parse(&config.url).map_err(|e| format!("--url `{}`: {e}", config.url))?;
+        registration.set_query(None);
+        registration.set_fragment(None);
+        let state = Arc::new(
+            RedisJournalState::new(RedisSettings::new(&args.state), registration.as_str())
+                .map_err(|e| format!("--state: {e}"))?
+                .with_lease_ttl(lease),
+        );
+        let dedup: Arc<dyn DedupStore> = Arc::new(
+            RedisDedupStore::new(RedisSettings::new(&args.state))
+                .map_err(|e| format!("--state: {e}"))?
+                .with_lease(lease),
+        );
+        config.dedup = dedup;
+        config.lease = Some(state.clone());
+        state
+    } else {
+        Arc::new(FilePositionStore::new(&args.state))
+    };
     let mut poller = JournalPoller::new(Arc::new(Router::new(StubHandler)), positions, config)
         .map_err(|e| e.to_string())?;
-    tracing::info!(state = %args.state.display(), "polling the Adobe I/O Events journal");
+    tracing::info!(state = %shown(&args.state), "polling the Adobe I/O Events journal");
     poller
         .run(shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// A state location for logs: a Redis URL without its password.
+fn shown(state: &str) -> String {
+    match url::Url::parse(state) {
+        Ok(mut u) if is_redis(state) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        _ => state.to_owned(),
+    }
 }

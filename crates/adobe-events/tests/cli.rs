@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn bin() -> Command {
@@ -23,6 +24,26 @@ fn bin() -> Command {
 struct Server {
     child: Child,
     url: String,
+    /// What the server wrote to stderr so far (when it was started with logs kept).
+    logs: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn logs(&self) -> String {
+        self.logs.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Waits (at most 10 s) until the logs hold `needle`, then returns them.
+    fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let logs = self.logs();
+            if logs.contains(needle) || Instant::now() > deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Server {
@@ -33,15 +54,32 @@ impl Drop for Server {
 }
 
 fn start_webhook(extra: &[&str]) -> Server {
+    start_webhook_logging(extra, "warn")
+}
+
+/// Starts `adobe-events webhook` with `RUST_LOG=rust_log`, keeping what it logs.
+fn start_webhook_logging(extra: &[&str], rust_log: &str) -> Server {
     let mut child = bin()
         .args(["webhook", "--listen", "127.0.0.1:0"])
         .args(extra)
         .env("ADOBE_CLIENT_ID", "7265cdc4d42b467fbb77878b5fba3d9b")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", rust_log)
+        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
+    let logs = Arc::new(Mutex::new(String::new()));
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let sink = logs.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let mut logs = sink.lock().unwrap_or_else(|e| e.into_inner());
+            logs.push_str(&line);
+            logs.push('\n');
+        }
+    });
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut line = String::new();
     BufReader::new(stdout)
@@ -52,7 +90,7 @@ fn start_webhook(extra: &[&str]) -> Server {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
         .to_owned();
-    Server { child, url }
+    Server { child, url, logs }
 }
 
 #[test]
@@ -176,4 +214,75 @@ async fn webhook_refuses_unsigned_events_by_default() {
         .await
         .expect("answered");
     assert_eq!(resp.status(), 401);
+}
+
+/// Adobe's published Lightroom job event (the second seed's sample, byte for byte).
+const LIGHTROOM_SAMPLE: &[u8] =
+    include_bytes!("../../adobe-io-events-tests/tests/fixtures/lightroom-job-status.json");
+
+#[tokio::test]
+async fn the_lightroom_sample_reaches_its_handler_once_it_names_this_recipient() {
+    let server = start_webhook_logging(
+        &["--insecure-skip-signature-verification"],
+        "info,adobe_io_transport=debug",
+    );
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+
+    // As published: no recipient client id, refused for good, and the log says why.
+    let refused = client
+        .post(&server.url)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("x-adobe-event-code", "lightroom-job-status")
+        .body(LIGHTROOM_SAMPLE)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(refused.status(), 403);
+    let logs = server.wait_for_log("names no recipient client id");
+    assert!(
+        logs.contains("names no recipient client id")
+            && logs.contains("7b59cc70-88d7-4895-b204-87f5350a0cce"),
+        "{logs}"
+    );
+    assert!(!logs.contains("lightroomJobStatus"), "not handled: {logs}");
+
+    // With this receiver's client id added, with and then without the event code header
+    // (two event ids, so that the second is not a duplicate of the first).
+    let mut event: serde_json::Value =
+        serde_json::from_slice(LIGHTROOM_SAMPLE).expect("the sample is JSON");
+    event["recipient_client_id"] = serde_json::json!("7265cdc4d42b467fbb77878b5fba3d9b");
+    for (event_id, header) in [
+        ("7b59cc70-88d7-4895-b204-87f5350a0cce", true),
+        ("5d0c1a8e-3b7f-4e2a-9c6d-1f8e7a6b5c4d", false),
+    ] {
+        event["event_id"] = serde_json::json!(event_id);
+        let mut request = client
+            .post(&server.url)
+            .header("content-type", "application/json; charset=utf-8");
+        if header {
+            request = request.header("x-adobe-event-code", "lightroom-job-status");
+        }
+        let resp = request
+            .body(serde_json::to_vec(&event).expect("serializes"))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(resp.status(), 200, "header: {header}");
+        assert_eq!(resp.text().await.expect("body"), "handled 1, duplicates 0");
+        let needle = format!("event_id=\"{event_id}\" operation=\"lightroomJobStatus\"");
+        let logs = server.wait_for_log(&needle);
+        assert!(logs.contains(&needle), "header {header}: {logs}");
+    }
+    let handled_by_stub = server
+        .logs()
+        .lines()
+        .filter(|l| {
+            l.contains("received and acknowledged by the stub handler")
+                && l.contains("operation=\"lightroomJobStatus\"")
+        })
+        .count();
+    assert_eq!(handled_by_stub, 2);
 }

@@ -81,6 +81,8 @@ recorder_methods! {
     workflow_execution: WorkflowExecutionEvent,
     activity_state_change: ActivityStateChangeEvent,
     journey_step: JourneyStepEvent,
+    lightroom_job_status: LightroomJobStatusEvent,
+    photoshop_job_status: PhotoshopJobStatusEvent,
 }
 
 // JSON comparison modulo the documented normalisations (and its tests), shared with the

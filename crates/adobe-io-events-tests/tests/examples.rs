@@ -132,7 +132,7 @@ async fn every_example_validates_dispatches_and_round_trips() {
             checked += 1;
         }
     }
-    assert!(checked >= 16, "only {checked} examples");
+    assert!(checked >= 21, "only {checked} examples");
 }
 
 macro_rules! schemars_accepts {
@@ -180,6 +180,8 @@ fn schemars_schemas_accept_every_example() {
     schemars_accepts!(doc, "WorkflowExecutionEvent", WorkflowExecutionPayload);
     schemars_accepts!(doc, "ActivityStateChangeEvent", ActivityStateChangePayload);
     schemars_accepts!(doc, "JourneyStepEvent", JourneyStepPayload);
+    schemars_accepts!(doc, "LightroomJobStatusEvent", LightroomJobStatusPayload);
+    schemars_accepts!(doc, "PhotoshopJobStatusEvent", PhotoshopJobStatusPayload);
 }
 
 #[test]

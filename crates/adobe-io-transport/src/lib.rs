@@ -16,6 +16,9 @@
 //! receives every event type), with the request's headers plus its own
 //! `x-adobe-event-id` / `x-adobe-event-code`, and the exact JSON bytes of that one event.
 //!
+//! Several receivers or pollers share their state through Redis ([`redis_state`]): one
+//! deduplication store for all webhook receivers, one position and lease per journal.
+//!
 //! Configuration is built in code ([`webhook::WebhookConfig`], [`journal::JournalConfig`]).
 
 use std::future::Future;
@@ -25,16 +28,18 @@ pub mod dedup;
 pub mod envelope;
 pub mod journal;
 mod process;
+pub mod redis_state;
 pub mod signature;
 pub mod webhook;
 
 pub use dedup::{Claim, DedupError, DedupStore, MemoryDedupStore, NoDedup};
 pub use envelope::{Delivery, Event, EventInfo, Format, Limits};
 pub use journal::{
-    Backoff, FilePositionStore, JournalConfig, JournalError, JournalPoller, MemoryPositionStore,
-    OnGone, OnRejected, Polled, PositionError, PositionStore, Start, StaticToken, TokenError,
-    TokenProvider,
+    Acquired, Backoff, FilePositionStore, JournalConfig, JournalError, JournalPoller, Lease,
+    LeaseError, MemoryPositionStore, OnGone, OnRejected, Polled, PositionError, PositionStore,
+    Start, StaticToken, TokenError, TokenProvider,
 };
+pub use redis_state::{RedisDedupStore, RedisJournalState, RedisSettings};
 pub use webhook::{OnUnhandled, Verification, WebhookConfig, router, serve};
 
 /// A boxed future that can be sent between threads, as returned by the store and token

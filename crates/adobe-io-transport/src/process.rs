@@ -77,7 +77,14 @@ pub(crate) async fn process<D: Dispatch>(
                     "event `{key}` is being handled by another delivery"
                 ));
             }
-            Err(e) => return Outcome::Retry(e.to_string()),
+            Err(e) => {
+                tracing::warn!(
+                    event_id = %key,
+                    error = %e,
+                    "cannot check whether the event was handled; it will be delivered again"
+                );
+                return Outcome::Retry(e.to_string());
+            }
         }
     }
     let incoming = Incoming {

@@ -577,15 +577,31 @@ async fn handle_delivery<D: Dispatch + 'static>(
             return reply(status, e.to_string());
         }
     };
+    // As Adobe's SDK does, an event that names no recipient is refused like one that names
+    // another: nothing shows it is meant for this client id. (Adobe's published samples of
+    // some providers, e.g. the Imaging API's Lightroom job events, have no recipient.)
     for (index, event) in delivery.events.iter().enumerate() {
-        if event.recipient_client_id.as_deref() != Some(shared.client_id.as_str()) {
-            tracing::warn!(
-                index,
-                event_id = event.event_id.as_deref().unwrap_or(""),
-                recipient = event.recipient_client_id.as_deref().unwrap_or("<none>"),
-                "refusing a delivery: an event is not addressed to this client id"
-            );
-            return reply(StatusCode::FORBIDDEN, "recipient client id mismatch");
+        match event.recipient_client_id.as_deref() {
+            Some(r) if r == shared.client_id => {}
+            Some(r) => {
+                tracing::warn!(
+                    index,
+                    event_id = event.event_id.as_deref().unwrap_or(""),
+                    recipient = r,
+                    "refusing a delivery: an event is not addressed to this client id"
+                );
+                return reply(StatusCode::FORBIDDEN, "recipient client id mismatch");
+            }
+            None => {
+                tracing::warn!(
+                    index,
+                    event_id = event.event_id.as_deref().unwrap_or(""),
+                    "refusing a delivery: an event names no recipient client id \
+                     (`recipient_client_id` / `recipientclientid`), so nothing shows it is \
+                     meant for this client id"
+                );
+                return reply(StatusCode::FORBIDDEN, "recipient client id missing");
+            }
         }
     }
     let content_type = header_str(&headers, "content-type");

@@ -119,7 +119,7 @@ fn inspect_prints_the_bundled_document() {
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["version"], "3.0.0");
-    assert_eq!(json["channels"].as_array().map(Vec::len), Some(8));
+    assert_eq!(json["channels"].as_array().map(Vec::len), Some(10));
     assert_eq!(
         json["channels"][0]["address"],
         "experience-platform/dataset-ingestion"

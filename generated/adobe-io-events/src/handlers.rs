@@ -105,6 +105,38 @@ pub trait Handler: Send + Sync + 'static {
         message: JourneyStepEvent,
         context: rt::Context,
     ) -> impl Future<Output = Result<(), rt::HandlerError>> + Send;
+
+    /// Adobe delivers the outcome of a finished Lightroom API job to the webhook or journal.
+    ///
+    /// One event per finished job (succeeded or failed), for jobs whose request carried
+    /// `x-gw-ims-org-id: <IMS org ID>`. Register for the "Imaging API Events" provider in the
+    /// Developer Console to receive them.
+    ///
+    /// Operation `lightroomJobStatus` on channel `lightroomJobStatus`, generated from
+    /// `adobe-io-events.yaml#/operations/lightroomJobStatus`.
+    ///
+    /// Return `Ok` only once the message is fully handled: transports acknowledge it then.
+    fn lightroom_job_status(
+        &self,
+        message: LightroomJobStatusEvent,
+        context: rt::Context,
+    ) -> impl Future<Output = Result<(), rt::HandlerError>> + Send;
+
+    /// Adobe delivers the outcome of a finished Photoshop API job to the webhook or journal.
+    ///
+    /// One event per finished job (succeeded or failed), for jobs whose request carried
+    /// `x-gw-ims-org-id: <IMS org ID>`. Register for the "Imaging API Events" provider in the
+    /// Developer Console to receive them.
+    ///
+    /// Operation `photoshopJobStatus` on channel `photoshopJobStatus`, generated from
+    /// `adobe-io-events.yaml#/operations/photoshopJobStatus`.
+    ///
+    /// Return `Ok` only once the message is fully handled: transports acknowledge it then.
+    fn photoshop_job_status(
+        &self,
+        message: PhotoshopJobStatusEvent,
+        context: rt::Context,
+    ) -> impl Future<Output = Result<(), rt::HandlerError>> + Send;
 }
 
 /// A handler that logs every message (with `tracing`) and acknowledges it. Operations
@@ -214,6 +246,32 @@ impl Handler for StubHandler {
         rt::tracing::info!(
             operation = "journeyStep", channel = context.channel, message = context
             .message, "received and acknowledged by the stub handler"
+        );
+        Ok(())
+    }
+
+    async fn lightroom_job_status(
+        &self,
+        message: LightroomJobStatusEvent,
+        context: rt::Context,
+    ) -> Result<(), rt::HandlerError> {
+        let _ = message;
+        rt::tracing::info!(
+            operation = "lightroomJobStatus", channel = context.channel, message =
+            context.message, "received and acknowledged by the stub handler"
+        );
+        Ok(())
+    }
+
+    async fn photoshop_job_status(
+        &self,
+        message: PhotoshopJobStatusEvent,
+        context: rt::Context,
+    ) -> Result<(), rt::HandlerError> {
+        let _ = message;
+        rt::tracing::info!(
+            operation = "photoshopJobStatus", channel = context.channel, message =
+            context.message, "received and acknowledged by the stub handler"
         );
         Ok(())
     }

@@ -88,6 +88,24 @@ const CANDIDATES_JOURNEY_OPTIMIZER_JOURNEY_STEP: &[rt::Candidate] = &[
     },
 ];
 
+const CANDIDATES_LIGHTROOM_JOB_STATUS: &[rt::Candidate] = &[
+    rt::Candidate {
+        message: "LightroomJobStatusEvent",
+        header_consts: &[("x-adobe-event-code", "lightroom-job-status")],
+        payload_consts: &[],
+        content_type: Some("application/json"),
+    },
+];
+
+const CANDIDATES_PHOTOSHOP_JOB_STATUS: &[rt::Candidate] = &[
+    rt::Candidate {
+        message: "PhotoshopJobStatusEvent",
+        header_consts: &[("x-adobe-event-code", "photoshop-job-status")],
+        payload_consts: &[],
+        content_type: Some("application/json"),
+    },
+];
+
 const CANDIDATES_ANY: &[rt::Candidate] = &[
     rt::Candidate {
         message: "DatasetIngestionEvent",
@@ -144,6 +162,18 @@ const CANDIDATES_ANY: &[rt::Candidate] = &[
         header_consts: &[
             ("x-adobe-event-code", "com.adobe.journey_optimizer.journey.step"),
         ],
+        payload_consts: &[],
+        content_type: Some("application/json"),
+    },
+    rt::Candidate {
+        message: "LightroomJobStatusEvent",
+        header_consts: &[("x-adobe-event-code", "lightroom-job-status")],
+        payload_consts: &[],
+        content_type: Some("application/json"),
+    },
+    rt::Candidate {
+        message: "PhotoshopJobStatusEvent",
+        header_consts: &[("x-adobe-event-code", "photoshop-job-status")],
         payload_consts: &[],
         content_type: Some("application/json"),
     },
@@ -218,6 +248,12 @@ impl<H: Handler> Router<H> {
         if CHANNEL_JOURNEY_OPTIMIZER_JOURNEY_STEP.matches(address).is_some() {
             return self.channel_journey_optimizer_journey_step(incoming, parsed).await;
         }
+        if CHANNEL_LIGHTROOM_JOB_STATUS.matches(address).is_some() {
+            return self.channel_lightroom_job_status(incoming, parsed).await;
+        }
+        if CHANNEL_PHOTOSHOP_JOB_STATUS.matches(address).is_some() {
+            return self.channel_photoshop_job_status(incoming, parsed).await;
+        }
         Err(rt::DispatchError::UnknownChannel {
             address: address.to_owned(),
         })
@@ -243,6 +279,8 @@ impl<H: Handler> Router<H> {
                 5 => rt::accepts::<WorkflowExecutionPayload>(parsed),
                 6 => rt::accepts::<ActivityStateChangePayload>(parsed),
                 7 => rt::accepts::<JourneyStepPayload>(parsed),
+                8 => rt::accepts::<LightroomJobStatusPayload>(parsed),
+                9 => rt::accepts::<PhotoshopJobStatusPayload>(parsed),
                 _ => Ok(()),
             },
         )?;
@@ -255,6 +293,8 @@ impl<H: Handler> Router<H> {
             5 => self.handle_workflow_execution_event(incoming, parsed).await,
             6 => self.handle_activity_state_change_event(incoming, parsed).await,
             7 => self.handle_journey_step_event(incoming, parsed).await,
+            8 => self.handle_lightroom_job_status_event(incoming, parsed).await,
+            9 => self.handle_photoshop_job_status_event(incoming, parsed).await,
             _ => {
                 Err(rt::DispatchError::NoMatchingMessage {
                     channel: "*",
@@ -482,6 +522,62 @@ impl<H: Handler> Router<H> {
             _ => {
                 Err(rt::DispatchError::NoMatchingMessage {
                     channel: "journeyOptimizerJourneyStep",
+                    reasons: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// Channel `lightroomJobStatus`: `lightroom/job-status`.
+    async fn channel_lightroom_job_status(
+        &self,
+        incoming: rt::Incoming<'_>,
+        parsed: &rt::Parsed,
+    ) -> Result<rt::Dispatched, rt::DispatchError> {
+        let index = rt::select(
+            "lightroomJobStatus",
+            CANDIDATES_LIGHTROOM_JOB_STATUS,
+            incoming.headers,
+            incoming.content_type,
+            parsed.as_ref().ok(),
+            |i| match i {
+                0 => rt::accepts::<LightroomJobStatusPayload>(parsed),
+                _ => Ok(()),
+            },
+        )?;
+        match index {
+            0 => self.handle_lightroom_job_status_event(incoming, parsed).await,
+            _ => {
+                Err(rt::DispatchError::NoMatchingMessage {
+                    channel: "lightroomJobStatus",
+                    reasons: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// Channel `photoshopJobStatus`: `photoshop/job-status`.
+    async fn channel_photoshop_job_status(
+        &self,
+        incoming: rt::Incoming<'_>,
+        parsed: &rt::Parsed,
+    ) -> Result<rt::Dispatched, rt::DispatchError> {
+        let index = rt::select(
+            "photoshopJobStatus",
+            CANDIDATES_PHOTOSHOP_JOB_STATUS,
+            incoming.headers,
+            incoming.content_type,
+            parsed.as_ref().ok(),
+            |i| match i {
+                0 => rt::accepts::<PhotoshopJobStatusPayload>(parsed),
+                _ => Ok(()),
+            },
+        )?;
+        match index {
+            0 => self.handle_photoshop_job_status_event(incoming, parsed).await,
+            _ => {
+                Err(rt::DispatchError::NoMatchingMessage {
+                    channel: "photoshopJobStatus",
                     reasons: Vec::new(),
                 })
             }
@@ -716,6 +812,64 @@ impl<H: Handler> Router<H> {
         Ok(rt::Dispatched {
             operation: "journeyStep",
             message: "JourneyStepEvent",
+            reply: None,
+        })
+    }
+
+    /// Message `LightroomJobStatusEvent` of channel `lightroomJobStatus`, for `Handler::lightroom_job_status`.
+    async fn handle_lightroom_job_status_event(
+        &self,
+        incoming: rt::Incoming<'_>,
+        parsed: &rt::Parsed,
+    ) -> Result<rt::Dispatched, rt::DispatchError> {
+        let message = LightroomJobStatusEvent::decode(&incoming, parsed)?;
+        let context = rt::context(
+            "lightroomJobStatus",
+            "lightroomJobStatus",
+            "LightroomJobStatusEvent",
+            &incoming,
+            None,
+            parsed,
+        );
+        self.handler
+            .lightroom_job_status(message, context)
+            .await
+            .map_err(|error| rt::DispatchError::Handler {
+                operation: "lightroomJobStatus",
+                error,
+            })?;
+        Ok(rt::Dispatched {
+            operation: "lightroomJobStatus",
+            message: "LightroomJobStatusEvent",
+            reply: None,
+        })
+    }
+
+    /// Message `PhotoshopJobStatusEvent` of channel `photoshopJobStatus`, for `Handler::photoshop_job_status`.
+    async fn handle_photoshop_job_status_event(
+        &self,
+        incoming: rt::Incoming<'_>,
+        parsed: &rt::Parsed,
+    ) -> Result<rt::Dispatched, rt::DispatchError> {
+        let message = PhotoshopJobStatusEvent::decode(&incoming, parsed)?;
+        let context = rt::context(
+            "photoshopJobStatus",
+            "photoshopJobStatus",
+            "PhotoshopJobStatusEvent",
+            &incoming,
+            None,
+            parsed,
+        );
+        self.handler
+            .photoshop_job_status(message, context)
+            .await
+            .map_err(|error| rt::DispatchError::Handler {
+                operation: "photoshopJobStatus",
+                error,
+            })?;
+        Ok(rt::Dispatched {
+            operation: "photoshopJobStatus",
+            message: "PhotoshopJobStatusEvent",
             reply: None,
         })
     }

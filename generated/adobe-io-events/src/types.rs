@@ -2661,3 +2661,825 @@ pub struct JourneyStepHeaders {
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Kind of pipeline message. Both of Adobe's samples show `JOB_COMPLETION_STATUS`, the only value
+/// Adobe documents. A text, not an enum: a one-value `enum` would be generated as a closed type,
+/// and an event with a new value would then be refused.
+///
+/// Example: `"JOB_COMPLETION_STATUS"`
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobMsgType`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ImagingJobMsgType(String);
+
+asyncapi_runtime::constrained!(ImagingJobMsgType(String), min_length = 1);
+
+/// Bookkeeping of Adobe's event pipeline, as in Adobe's samples (its meaning is not documented).
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingPipelineMeta`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingPipelineMeta {
+    /// Id of the message in Adobe's pipeline.
+    ///
+    /// Example: `"1586290300876:944289:VA7_A1:149:0"`
+    #[serde(
+        rename = "pipelineMessageId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pipeline_message_id: Option<String>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Ids of the Adobe workflow ("smart") that raised the event, as in Adobe's samples (not documented
+/// further).
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingSmarts`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingSmarts {
+    /// Id of the workflow definition.
+    #[serde(rename = "definitionId", default, skip_serializing_if = "Option::is_none")]
+    pub definition_id: Option<String>,
+    /// Id of the running workflow instance.
+    #[serde(rename = "runningSmartId", default, skip_serializing_if = "Option::is_none")]
+    pub running_smart_id: Option<String>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Organization, provider and event code as the I/O Events pipeline saw them. Adobe's samples write
+/// a placeholder (`<IMS org ID>`) where the organization id goes, so it is any string here, not
+/// checked as an `...@AdobeOrg` id.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingAdobeIoMetadata`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingAdobeIoMetadata {
+    /// IMS organization that started the job.
+    #[serde(rename = "imsOrgId", default, skip_serializing_if = "Option::is_none")]
+    pub ims_org_id: Option<String>,
+    /// Kind of event provider; `di_event_code` for Imaging API Events.
+    ///
+    /// Example: `"di_event_code"`
+    #[serde(
+        rename = "providerMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provider_metadata: Option<String>,
+    /// I/O Events event code, the same value as the `x-adobe-event-code` header.
+    #[serde(rename = "eventCode", default, skip_serializing_if = "Option::is_none")]
+    pub event_code: Option<String>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Id of the message; in Adobe's Lightroom sample it equals the job id.
+///
+/// Generated from
+/// `adobe-io-events.yaml#/components/schemas/LightroomJobEventHeader/properties/msgId`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LightroomJobEventHeaderMsgId(String);
+
+asyncapi_runtime::constrained!(LightroomJobEventHeaderMsgId(String), min_length = 1);
+
+/// Event code of Lightroom API job events (documented by Adobe).
+///
+/// Generated from
+/// `adobe-io-events.yaml#/components/schemas/LightroomJobEventHeader/properties/eventCode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LightroomJobEventHeaderEventCode {
+    /// `lightroom-job-status`
+    LightroomJobStatus,
+}
+
+asyncapi_runtime::string_enum! {
+    LightroomJobEventHeaderEventCode (strict) {
+        LightroomJobStatus = "lightroom-job-status",
+    }
+}
+
+/// Header of a Lightroom job event, with the fields of Adobe's sample. Its constant `eventCode`
+/// tells it from a Photoshop job event when no HTTP header says which.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobEventHeader`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LightroomJobEventHeader {
+    #[serde(rename = "msgType")]
+    pub msg_type: ImagingJobMsgType,
+    /// Id of the message; in Adobe's Lightroom sample it equals the job id.
+    #[serde(rename = "msgId", default, skip_serializing_if = "Option::is_none")]
+    pub msg_id: Option<LightroomJobEventHeaderMsgId>,
+    /// IMS organization that started the job (a placeholder in Adobe's sample).
+    #[serde(rename = "imsOrgId", default, skip_serializing_if = "Option::is_none")]
+    pub ims_org_id: Option<String>,
+    /// Event code of Lightroom API job events (documented by Adobe).
+    #[serde(rename = "eventCode")]
+    pub event_code: LightroomJobEventHeaderEventCode,
+    #[serde(rename = "_pipelineMeta", default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_meta: Option<ImagingPipelineMeta>,
+    #[serde(rename = "_smarts", default, skip_serializing_if = "Option::is_none")]
+    pub smarts: Option<ImagingSmarts>,
+    #[serde(rename = "_adobeio", default, skip_serializing_if = "Option::is_none")]
+    pub adobeio: Option<ImagingAdobeIoMetadata>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Id of the message; in Adobe's Photoshop sample it differs from the job id.
+///
+/// Generated from
+/// `adobe-io-events.yaml#/components/schemas/PhotoshopJobEventHeader/properties/msgId`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PhotoshopJobEventHeaderMsgId(String);
+
+asyncapi_runtime::constrained!(PhotoshopJobEventHeaderMsgId(String), min_length = 1);
+
+/// Event code of Photoshop API job events (documented by Adobe).
+///
+/// Generated from
+/// `adobe-io-events.yaml#/components/schemas/PhotoshopJobEventHeader/properties/eventCode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PhotoshopJobEventHeaderEventCode {
+    /// `photoshop-job-status`
+    PhotoshopJobStatus,
+}
+
+asyncapi_runtime::string_enum! {
+    PhotoshopJobEventHeaderEventCode (strict) {
+        PhotoshopJobStatus = "photoshop-job-status",
+    }
+}
+
+/// Header of a Photoshop job event, with the fields of Adobe's sample. Its constant `eventCode`
+/// tells it from a Lightroom job event when no HTTP header says which.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobEventHeader`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PhotoshopJobEventHeader {
+    #[serde(rename = "msgType")]
+    pub msg_type: ImagingJobMsgType,
+    /// Id of the message; in Adobe's Photoshop sample it differs from the job id.
+    #[serde(rename = "msgId", default, skip_serializing_if = "Option::is_none")]
+    pub msg_id: Option<PhotoshopJobEventHeaderMsgId>,
+    /// IMS organization that started the job (a placeholder in Adobe's sample).
+    #[serde(rename = "imsOrgId", default, skip_serializing_if = "Option::is_none")]
+    pub ims_org_id: Option<String>,
+    /// Event code of Photoshop API job events (documented by Adobe).
+    #[serde(rename = "eventCode")]
+    pub event_code: PhotoshopJobEventHeaderEventCode,
+    #[serde(rename = "_pipelineMeta", default, skip_serializing_if = "Option::is_none")]
+    pub pipeline_meta: Option<ImagingPipelineMeta>,
+    #[serde(rename = "_smarts", default, skip_serializing_if = "Option::is_none")]
+    pub smarts: Option<ImagingSmarts>,
+    #[serde(rename = "_adobeio", default, skip_serializing_if = "Option::is_none")]
+    pub adobeio: Option<ImagingAdobeIoMetadata>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// State of one output of the job. Adobe's event samples show `succeeded`; Adobe says events are
+/// sent for jobs that succeeded or failed. `pending`, `running` and `uploading` are the other
+/// states Adobe's Photoshop SDK lists for a job output (inferred to be possible here). Values not
+/// listed are kept as they arrive.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobStatus`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ImagingJobStatus {
+    /// `pending`
+    Pending,
+    /// `running`
+    Running,
+    /// `uploading`
+    Uploading,
+    /// `succeeded`
+    Succeeded,
+    /// `failed`
+    Failed,
+    /// A value this version of the API description does not list, kept as it arrived.
+    Unknown(String),
+}
+
+asyncapi_runtime::string_enum! {
+    ImagingJobStatus (open) {
+        Pending = "pending",
+        Running = "running",
+        Uploading = "uploading",
+        Succeeded = "succeeded",
+        Failed = "failed",
+    }
+}
+
+/// Id of the job, as returned when the job was started.
+///
+/// Example: `"eb4a9211-eb8a-4e88-b853-b9c08ba47427"`
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobStatusBody/properties/jobId`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ImagingJobStatusBodyJobId(String);
+
+asyncapi_runtime::constrained!(ImagingJobStatusBodyJobId(String), min_length = 1);
+
+/// The outcome of one requested output.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobOutput`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingJobOutput {
+    /// The input's `href` as given in the job request (usually a signed URL; Adobe's sample shows a
+    /// placeholder, so it is any string here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    pub status: ImagingJobStatus,
+    /// When the output's processing started. Seen in Adobe's status resource examples, not in the
+    /// event samples; Adobe's examples write times like `2018-01-04T12:57:15.12345:Z`, which are
+    /// not RFC 3339, so this is kept as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// When the output last changed state; text, like `created`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    #[serde(rename = "_links", default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<ImagingOutputLinks>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<ImagingJobError>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Where the output was written.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingOutputLinks`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingOutputLinks {
+    /// The output's destination(s), as in Adobe's Lightroom sample.
+    #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
+    pub self_: Option<Vec<ImagingOutputLink>>,
+    /// The renditions written, as in Adobe's Photoshop status resource examples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renditions: Option<Vec<ImagingOutputLink>>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One written file.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingOutputLink`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingOutputLink {
+    /// Where the file was written (the job request's signed URL; a placeholder in Adobe's sample).
+    pub href: String,
+    /// Kind of storage, as given in the job request (for example `external`, `adobe`, `azure`,
+    /// `dropbox`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
+    /// Media type of the file.
+    ///
+    /// Example: `"image/jpeg"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Width of a rendition in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u64>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Why an output failed. Inferred: Adobe's event samples show only successes; this is the error
+/// object of Adobe's Photoshop SDK (`type`, `code`, `title`, `details`), which the status resource
+/// puts on a failed output, assumed to travel in the event body the same way.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobError`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingJobError {
+    /// Error type.
+    ///
+    /// Example: `"InputValidationError"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Error code.
+    ///
+    /// Example: `"400"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Human-readable summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Which request parameters were wrong and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<ImagingJobErrorDetail>>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One problem with the job request.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobErrorDetail`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingJobErrorDetail {
+    /// Name of the parameter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What is wrong with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Links of the job.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobLinks`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingJobLinks {
+    /// The job's status resource.
+    #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
+    pub self_: Option<ImagingJobLinksSelf>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The job's status resource.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobLinks/properties/self`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingJobLinksSelf {
+    /// URL of the job's status resource (`GET` it with the same credentials).
+    ///
+    /// Example: `"https://image.adobe.io/lrService/status/eb4a9211-eb8a-4e88-b853-b9c08ba47427"`
+    pub href: String,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Result of the job, in the shape of the job's status resource (`_links.self.href`).
+/// Operation-specific results (a Photoshop document manifest's `document` and `layers`, for
+/// example) are kept as extra fields.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobStatusBody`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ImagingJobStatusBody {
+    /// Id of the job, as returned when the job was started.
+    ///
+    /// Example: `"eb4a9211-eb8a-4e88-b853-b9c08ba47427"`
+    #[serde(rename = "jobId")]
+    pub job_id: ImagingJobStatusBodyJobId,
+    /// One entry per output the job request asked for.
+    pub outputs: Vec<ImagingJobOutput>,
+    #[serde(rename = "_links", default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<ImagingJobLinks>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Lightroom API job event as the provider raises it (`header` and `body`).
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobEvent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LightroomJobEvent {
+    pub header: LightroomJobEventHeader,
+    pub body: ImagingJobStatusBody,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Photoshop API job event as the provider raises it (`header` and `body`).
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobEvent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PhotoshopJobEvent {
+    pub header: PhotoshopJobEventHeader,
+    pub body: ImagingJobStatusBody,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Lightroom job event in the `adobe_io` format, as in Adobe's sample. Adobe's sample has no
+/// `recipient_client_id`; a receiver that checks the recipient (as Adobe's SDK does) refuses such
+/// an event.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobStatusAdobeIoEnvelope`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LightroomJobStatusAdobeIoEnvelope {
+    pub event_id: EventId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_client_id: Option<ClientId>,
+    pub event: LightroomJobEvent,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Event code of Lightroom API job events (documented by Adobe).
+///
+/// Generated from
+/// `adobe-io-events.yaml#/components/schemas/LightroomJobStatusCloudEvent/allOf/1/properties/type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LightroomJobStatusCloudEventType {
+    /// `lightroom-job-status`
+    LightroomJobStatus,
+}
+
+asyncapi_runtime::string_enum! {
+    LightroomJobStatusCloudEventType (strict) {
+        LightroomJobStatus = "lightroom-job-status",
+    }
+}
+
+/// A Lightroom job event as a CloudEvent. Inferred: Adobe documents only the `adobe_io` form;
+/// `data` is assumed to carry the same `header` and `body`.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobStatusCloudEvent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LightroomJobStatusCloudEvent {
+    /// CloudEvents specification version.
+    pub specversion: CloudEventEnvelopeSpecversion,
+    /// URI reference naming the event provider that raised the event.
+    ///
+    /// Example: `"urn:uuid:0a1ff49f-099d-4d2f-8d41-a49957e551a1"`
+    pub source: CloudEventEnvelopeSource,
+    /// CloudEvents id of this event, unique within its `source`.
+    pub id: uuid::Uuid,
+    /// When the event happened, as an RFC 3339 timestamp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Media type of `data`; Adobe sends `application/json`.
+    ///
+    /// Example: `"application/json"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datacontenttype: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eventid: Option<EventId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipientclientid: Option<ClientId>,
+    /// Old name of `eventid`, still sent until the end of 2026.
+    ///
+    /// Deprecated by the API description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<uuid::Uuid>,
+    /// Old name of `recipientclientid`, still sent until the end of 2026.
+    ///
+    /// Deprecated by the API description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_client_id: Option<CloudEventEnvelopeRecipientClientId>,
+    /// Event code of Lightroom API job events (documented by Adobe).
+    pub r#type: LightroomJobStatusCloudEventType,
+    pub data: LightroomJobEvent,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Lightroom job event in either delivery format.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobStatusPayload`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[allow(clippy::large_enum_variant)]
+#[serde(untagged)]
+pub enum LightroomJobStatusPayload {
+    /// A [`LightroomJobStatusAdobeIoEnvelope`].
+    AdobeIoEnvelope(LightroomJobStatusAdobeIoEnvelope),
+    /// A [`LightroomJobStatusCloudEvent`].
+    CloudEvent(LightroomJobStatusCloudEvent),
+}
+
+/// Event code of Lightroom API job events (documented by Adobe).
+///
+/// Generated from
+/// `adobe-io-events.yaml#/components/schemas/LightroomJobStatusHeaders/allOf/1/properties/x-adobe-event-code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LightroomJobStatusHeadersXAdobeEventCode {
+    /// `lightroom-job-status`
+    LightroomJobStatus,
+}
+
+asyncapi_runtime::string_enum! {
+    LightroomJobStatusHeadersXAdobeEventCode (strict) {
+        LightroomJobStatus = "lightroom-job-status",
+    }
+}
+
+/// Webhook request headers of a Lightroom job event.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobStatusHeaders`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct LightroomJobStatusHeaders {
+    /// Id of the event; identical on every retry, so use it to deduplicate.
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_event_id: Option<uuid::Uuid>,
+    /// Id of this delivery attempt; new on every attempt.
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_delivery_id: Option<uuid::Uuid>,
+    /// Request id of this delivery attempt, for support requests; new on every attempt.
+    #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
+    pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
+    /// Id of the event provider (instance) that raised the event.
+    #[serde(
+        rename = "x-adobe-provider",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
+    /// How many times this event was already attempted, as a decimal string. Absent on the first
+    /// attempt.
+    #[serde(
+        rename = "x-adobe-retry-count",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
+    /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
+    /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
+    /// Second signature of the same body, checked with the key at
+    /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
+    /// either signature verifies.
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
+    /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
+    /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
+    /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
+    /// 2022; verify the digital signatures instead.
+    ///
+    /// Deprecated by the API description.
+    #[serde(
+        rename = "x-adobe-signature",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_signature: Option<String>,
+    /// Adobe sends `Adobe/1.0`.
+    ///
+    /// Example: `"Adobe/1.0"`
+    #[serde(rename = "user-agent", default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Media type of the body; Adobe sends `application/json; charset=utf-8`.
+    ///
+    /// Example: `"application/json; charset=utf-8"`
+    #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Event code of Lightroom API job events (documented by Adobe).
+    #[serde(
+        rename = "x-adobe-event-code",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_event_code: Option<LightroomJobStatusHeadersXAdobeEventCode>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Photoshop job event in the `adobe_io` format, as in Adobe's sample.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusAdobeIoEnvelope`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PhotoshopJobStatusAdobeIoEnvelope {
+    pub event_id: EventId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_client_id: Option<ClientId>,
+    pub event: PhotoshopJobEvent,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Event code of Photoshop API job events (documented by Adobe).
+///
+/// Generated from
+/// `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusCloudEvent/allOf/1/properties/type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PhotoshopJobStatusCloudEventType {
+    /// `photoshop-job-status`
+    PhotoshopJobStatus,
+}
+
+asyncapi_runtime::string_enum! {
+    PhotoshopJobStatusCloudEventType (strict) {
+        PhotoshopJobStatus = "photoshop-job-status",
+    }
+}
+
+/// A Photoshop job event as a CloudEvent. Inferred: Adobe documents only the `adobe_io` form;
+/// `data` is assumed to carry the same `header` and `body`.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusCloudEvent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PhotoshopJobStatusCloudEvent {
+    /// CloudEvents specification version.
+    pub specversion: CloudEventEnvelopeSpecversion,
+    /// URI reference naming the event provider that raised the event.
+    ///
+    /// Example: `"urn:uuid:0a1ff49f-099d-4d2f-8d41-a49957e551a1"`
+    pub source: CloudEventEnvelopeSource,
+    /// CloudEvents id of this event, unique within its `source`.
+    pub id: uuid::Uuid,
+    /// When the event happened, as an RFC 3339 timestamp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Media type of `data`; Adobe sends `application/json`.
+    ///
+    /// Example: `"application/json"`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datacontenttype: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eventid: Option<EventId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipientclientid: Option<ClientId>,
+    /// Old name of `eventid`, still sent until the end of 2026.
+    ///
+    /// Deprecated by the API description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<uuid::Uuid>,
+    /// Old name of `recipientclientid`, still sent until the end of 2026.
+    ///
+    /// Deprecated by the API description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_client_id: Option<CloudEventEnvelopeRecipientClientId>,
+    /// Event code of Photoshop API job events (documented by Adobe).
+    pub r#type: PhotoshopJobStatusCloudEventType,
+    pub data: PhotoshopJobEvent,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A Photoshop job event in either delivery format.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusPayload`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[allow(clippy::large_enum_variant)]
+#[serde(untagged)]
+pub enum PhotoshopJobStatusPayload {
+    /// A [`PhotoshopJobStatusAdobeIoEnvelope`].
+    AdobeIoEnvelope(PhotoshopJobStatusAdobeIoEnvelope),
+    /// A [`PhotoshopJobStatusCloudEvent`].
+    CloudEvent(PhotoshopJobStatusCloudEvent),
+}
+
+/// Event code of Photoshop API job events (documented by Adobe).
+///
+/// Generated from
+/// `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusHeaders/allOf/1/properties/x-adobe-event-code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PhotoshopJobStatusHeadersXAdobeEventCode {
+    /// `photoshop-job-status`
+    PhotoshopJobStatus,
+}
+
+asyncapi_runtime::string_enum! {
+    PhotoshopJobStatusHeadersXAdobeEventCode (strict) {
+        PhotoshopJobStatus = "photoshop-job-status",
+    }
+}
+
+/// Webhook request headers of a Photoshop job event.
+///
+/// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusHeaders`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct PhotoshopJobStatusHeaders {
+    /// Id of the event; identical on every retry, so use it to deduplicate.
+    #[serde(
+        rename = "x-adobe-event-id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_event_id: Option<uuid::Uuid>,
+    /// Id of this delivery attempt; new on every attempt.
+    #[serde(
+        rename = "x-adobe-delivery-id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_delivery_id: Option<uuid::Uuid>,
+    /// Request id of this delivery attempt, for support requests; new on every attempt.
+    #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
+    pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
+    /// Id of the event provider (instance) that raised the event.
+    #[serde(
+        rename = "x-adobe-provider",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
+    /// How many times this event was already attempted, as a decimal string. Absent on the first
+    /// attempt.
+    #[serde(
+        rename = "x-adobe-retry-count",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
+    /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
+    /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
+    #[serde(
+        rename = "x-adobe-digital-signature-1",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_digital_signature_1: Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature1,
+    >,
+    /// Second signature of the same body, checked with the key at
+    /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
+    /// either signature verifies.
+    #[serde(
+        rename = "x-adobe-digital-signature-2",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_digital_signature_2: Option<
+        WebhookDeliveryHeadersXAdobeDigitalSignature2,
+    >,
+    /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
+    #[serde(
+        rename = "x-adobe-public-key1-path",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
+    /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
+    #[serde(
+        rename = "x-adobe-public-key2-path",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
+    /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
+    /// 2022; verify the digital signatures instead.
+    ///
+    /// Deprecated by the API description.
+    #[serde(
+        rename = "x-adobe-signature",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_signature: Option<String>,
+    /// Adobe sends `Adobe/1.0`.
+    ///
+    /// Example: `"Adobe/1.0"`
+    #[serde(rename = "user-agent", default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Media type of the body; Adobe sends `application/json; charset=utf-8`.
+    ///
+    /// Example: `"application/json; charset=utf-8"`
+    #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Event code of Photoshop API job events (documented by Adobe).
+    #[serde(
+        rename = "x-adobe-event-code",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_adobe_event_code: Option<PhotoshopJobStatusHeadersXAdobeEventCode>,
+    /// Properties not listed in the schema, kept so that the message round-trips.
+    #[serde(flatten)]
+    pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}

@@ -29,15 +29,15 @@ struct Seen {
     org: String,
 }
 
-struct Journal {
-    events: Vec<(String, Value)>,
+pub(crate) struct Journal {
+    pub(crate) events: Vec<(String, Value)>,
     /// Index of the oldest event still retained; positions before it are expired.
     retained_from: usize,
-    default_limit: usize,
+    pub(crate) default_limit: usize,
     /// Statuses to answer next, before anything else.
     script: VecDeque<u16>,
     tokens: Vec<String>,
-    retry_after: String,
+    pub(crate) retry_after: String,
     /// Share (per mille) of requests answered 503 at random.
     fail_per_mille: u64,
     rng: Rng,
@@ -46,18 +46,18 @@ struct Journal {
 
 type Shared = Arc<Mutex<Journal>>;
 
-struct JournalServer {
+pub(crate) struct JournalServer {
     origin: String,
     state: Shared,
     _shutdown: oneshot::Sender<()>,
 }
 
-fn position(i: usize) -> String {
+pub(crate) fn position(i: usize) -> String {
     // Shaped like Adobe's: colons and a UUID-ish tail.
     format!("rabbit:{i:04}:7dd9e3c4-0d3f-42d5-abb4-{i:012}")
 }
 
-fn journal_events(n: usize) -> Vec<(String, Value)> {
+pub(crate) fn journal_events(n: usize) -> Vec<(String, Value)> {
     (1..=n)
         .map(|i| {
             let id = format!("ev-{i}");
@@ -166,7 +166,7 @@ async fn journal_handler(
 }
 
 impl JournalServer {
-    async fn start(events: Vec<(String, Value)>) -> JournalServer {
+    pub(crate) async fn start(events: Vec<(String, Value)>) -> JournalServer {
         let state = Arc::new(Mutex::new(Journal {
             events,
             retained_from: 0,
@@ -189,11 +189,11 @@ impl JournalServer {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("{}{}", self.origin, JOURNAL_PATH)
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Journal) -> T) -> T {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Journal) -> T) -> T {
         f(&mut self.state.lock().unwrap())
     }
 

@@ -2,4 +2,6 @@
 
 mod common;
 mod journal;
+mod redis_server;
+mod shared_state;
 mod webhook;
