@@ -36,13 +36,33 @@ pub fn pieces_text(pieces: Vec<Piece>) -> Result<String, GenerateError> {
     Ok(out)
 }
 
-/// Runs jobs on every core and returns their results in order (which therefore does not
-/// depend on how many cores there are). Tokens cannot cross threads, so each job emits
-/// and prints its own items.
+/// What a job printed, and how long emitting and printing took.
+#[derive(Debug)]
+pub struct Printed {
+    pub text: String,
+    pub emit: std::time::Duration,
+    pub print: std::time::Duration,
+}
+
+/// Runs jobs that emit pieces on every core, prints each job's pieces on the core that
+/// made them (tokens cannot cross threads), and returns the texts in job order, which
+/// therefore does not depend on how many cores there are.
 pub fn run_jobs(
-    jobs: Vec<Box<dyn Fn() -> Result<String, GenerateError> + Send + Sync + '_>>,
-) -> Result<Vec<String>, GenerateError> {
-    jobs.par_iter().map(|job| job()).collect()
+    jobs: Vec<Box<dyn Fn() -> Vec<Piece> + Send + Sync + '_>>,
+) -> Result<Vec<Printed>, GenerateError> {
+    jobs.par_iter()
+        .map(|job| {
+            let started = std::time::Instant::now();
+            let pieces = job();
+            let emitted = std::time::Instant::now();
+            let text = pieces_text(pieces)?;
+            Ok(Printed {
+                text,
+                emit: emitted - started,
+                print: emitted.elapsed(),
+            })
+        })
+        .collect()
 }
 
 fn print(piece: Piece) -> Result<String, GenerateError> {

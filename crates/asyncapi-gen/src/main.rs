@@ -275,12 +275,7 @@ fn generate(
     let loaded = started.elapsed();
     let output = asyncapi_codegen::generate(&doc, &settings);
     release(doc);
-    if timings {
-        eprintln!(
-            "timings: load {loaded:.1?}, generate {:.1?}",
-            started.elapsed() - loaded
-        );
-    }
+    let generated = started.elapsed();
     let output = match output {
         Ok(o) => o,
         Err(e) => {
@@ -296,7 +291,20 @@ fn generate(
     } else {
         asyncapi_codegen::WriteMode::Write
     };
-    match asyncapi_codegen::write(out, &output.files, mode) {
+    let written = asyncapi_codegen::write(out, &output.files, mode);
+    if timings {
+        let t = &output.timings;
+        eprintln!(
+            "timings: load {loaded:.1?}, generate {:.1?} (types {:.1?}, lower {:.1?}, emit {:.1?} and print {:.1?} on all cores), write {:.1?}",
+            generated - loaded,
+            t.types,
+            t.lower,
+            t.emit,
+            t.print,
+            started.elapsed() - generated
+        );
+    }
+    match written {
         Ok(changes) if check && !changes.is_empty() => {
             for c in &changes {
                 eprintln!("{c}");
