@@ -31,8 +31,9 @@ pub use notes::{GenerateError, Note};
 pub use settings::{Perspective, Reexport, RuntimeDep, Settings, TypeSettings};
 pub use write::{Change, WriteMode, write};
 
-/// The generated crate: file paths relative to its folder, and their contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The generated crate: file paths relative to its folder, and their contents. Two outputs
+/// are equal when they are the same crate, however long each took.
+#[derive(Debug, Clone)]
 pub struct Output {
     pub files: BTreeMap<String, String>,
     pub notes: Vec<Note>,
@@ -43,6 +44,17 @@ pub struct Output {
     /// How long each step took (not part of the output: equal outputs may differ here).
     pub timings: Timings,
 }
+
+impl PartialEq for Output {
+    fn eq(&self, other: &Output) -> bool {
+        self.files == other.files
+            && self.notes == other.notes
+            && self.handler_methods == other.handler_methods
+            && self.messages == other.messages
+    }
+}
+
+impl Eq for Output {}
 
 /// Where a message's types are in the generated crate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +134,7 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
                 settings_ref,
             ))]
         }),
-        Box::new(move || vec![render::Piece::Rust(emit::types::prelude(types_ref))]),
+        Box::new(move || vec![emit::types::prelude(types_ref)]),
     ];
     for chunk in ids.chunks(TYPES_PER_CHUNK) {
         jobs.push(Box::new(move || {
@@ -185,11 +197,8 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
                 .payload
                 .as_ref()
                 .filter(|_| m.json)
-                .map(|t| emit::ty_tokens(t, &types.defs).to_string()),
-            headers_type: m
-                .headers
-                .as_ref()
-                .map(|t| emit::ty_tokens(t, &types.defs).to_string()),
+                .map(|t| emit::ty_text(t, &types.defs)),
+            headers_type: m.headers.as_ref().map(|t| emit::ty_text(t, &types.defs)),
             routed: ir
                 .operations
                 .iter()

@@ -122,6 +122,23 @@ const KEYWORDS: &[&str] = &[
     "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
 ];
 
+/// An identifier as Rust source, for a name already in snake or Pascal case: keywords
+/// become raw identifiers (`r#type`), those that cannot be (`self`) get a `_`.
+pub fn ident_text(name: &str) -> std::borrow::Cow<'_, str> {
+    if NOT_RAW.contains(&name) {
+        format!("{name}_").into()
+    } else if KEYWORDS.contains(&name) {
+        format!("r#{name}").into()
+    } else {
+        name.into()
+    }
+}
+
+/// A string as a Rust string literal.
+pub fn string_literal(s: &str) -> String {
+    format!("{s:?}")
+}
+
 /// An identifier token for a name already in snake or Pascal case.
 pub fn ident(name: &str) -> proc_macro2::Ident {
     if NOT_RAW.contains(&name) {

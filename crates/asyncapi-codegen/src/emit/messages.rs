@@ -37,7 +37,7 @@ pub(crate) fn payload_ty(m: &MessageIr, types: &Types) -> TokenStream {
 /// The name of the table of a headers type's fields (one per headers type).
 fn header_table_name(m: &MessageIr, types: &Types) -> Option<proc_macro2::Ident> {
     let h = m.headers.as_ref()?;
-    let name = ty_tokens(h, &types.defs).to_string();
+    let name = super::ty_text(h, &types.defs);
     let snake = crate::names::snake(&name, "headers").to_ascii_uppercase();
     Some(format_ident!("{}_FIELDS", snake))
 }
@@ -237,7 +237,7 @@ fn message_struct(m: &MessageIr, ir: &Ir, types: &Types) -> TokenStream {
         format!("Generated from `{}`.", m.origin),
     ];
     if let Some(t) = &m.avro_type {
-        let t = ty_tokens(t, &types.defs).to_string().replace(' ', "");
+        let t = super::ty_text(t, &types.defs);
         extra.push(format!("The payload is binary Avro: decode it into `{t}` (for example with the `apache-avro` crate's serde support)."));
     }
     let d = docs_tokens(

@@ -19,7 +19,7 @@ pub mod scaffold;
 pub mod types;
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use crate::typespace::{Ty, TypeDefs};
 
@@ -59,34 +59,54 @@ pub const RESERVED: &[&str] = &[
 /// its full path in the modules that see the document's types.
 #[derive(Debug, Clone)]
 pub(crate) struct Std {
-    pub option: TokenStream,
     pub result: TokenStream,
     pub string: TokenStream,
     pub vec: TokenStream,
-    pub boxed: TokenStream,
 }
 
-impl Std {
-    pub(crate) fn of(defs: &TypeDefs) -> Std {
+/// The same paths as text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StdNames {
+    pub option: &'static str,
+    pub result: &'static str,
+    pub string: &'static str,
+    pub vec: &'static str,
+    pub boxed: &'static str,
+}
+
+impl StdNames {
+    pub(crate) fn of(defs: &TypeDefs) -> StdNames {
         let full = ["Option", "Result", "String", "Vec", "Box"]
             .iter()
             .any(|n| defs.shadows(n));
         if full {
-            Std {
-                option: quote!(::std::option::Option),
-                result: quote!(::std::result::Result),
-                string: quote!(::std::string::String),
-                vec: quote!(::std::vec::Vec),
-                boxed: quote!(::std::boxed::Box),
+            StdNames {
+                option: "::std::option::Option",
+                result: "::std::result::Result",
+                string: "::std::string::String",
+                vec: "::std::vec::Vec",
+                boxed: "::std::boxed::Box",
             }
         } else {
-            Std {
-                option: quote!(Option),
-                result: quote!(Result),
-                string: quote!(String),
-                vec: quote!(Vec),
-                boxed: quote!(Box),
+            StdNames {
+                option: "Option",
+                result: "Result",
+                string: "String",
+                vec: "Vec",
+                boxed: "Box",
             }
+        }
+    }
+}
+
+impl Std {
+    pub(crate) fn of(defs: &TypeDefs) -> Std {
+        let names = StdNames::of(defs);
+        let tokens = |s: &str| s.parse::<TokenStream>().unwrap_or_default();
+        Std {
+            result: tokens(names.result),
+            string: tokens(names.string),
+            vec: tokens(names.vec),
         }
     }
 }
@@ -118,66 +138,60 @@ pub(crate) fn ident(name: &str) -> Ident {
 
 /// The type expression of a `Ty`.
 pub fn ty_tokens(t: &Ty, defs: &TypeDefs) -> TokenStream {
-    ty_tokens_with(t, defs, &Std::of(defs))
+    ty_text(t, defs).parse().unwrap_or_default()
 }
 
-fn ty_tokens_with(t: &Ty, defs: &TypeDefs, std: &Std) -> TokenStream {
-    let Std {
-        option,
-        string,
-        vec,
-        ..
-    } = std;
-    let ty_tokens = |t: &Ty, defs: &TypeDefs| ty_tokens_with(t, defs, std);
+/// The type expression of a `Ty`, as Rust source.
+pub fn ty_text(t: &Ty, defs: &TypeDefs) -> String {
+    let mut out = String::new();
+    write_ty(&mut out, t, defs, &StdNames::of(defs));
+    out
+}
+
+pub(crate) fn write_ty(out: &mut String, t: &Ty, defs: &TypeDefs, std: &StdNames) {
+    let generic = |out: &mut String, outer: &str, inner: &Ty| {
+        out.push_str(outer);
+        out.push('<');
+        write_ty(out, inner, defs, std);
+        out.push('>');
+    };
     match t {
-        Ty::Named(id) => {
-            let name = ident(&defs[*id].name);
-            quote!(#name)
-        }
-        Ty::String => quote!(#string),
-        Ty::Bool => quote!(bool),
-        Ty::Int(n) | Ty::Float(n) => {
-            let i = format_ident!("{}", n);
-            quote!(#i)
-        }
-        Ty::DateTime => quote!(chrono::DateTime<chrono::Utc>),
-        Ty::Date => quote!(chrono::NaiveDate),
-        Ty::Uuid => quote!(uuid::Uuid),
-        Ty::Url => quote!(url::Url),
-        Ty::Ipv4 => quote!(std::net::Ipv4Addr),
-        Ty::Ipv6 => quote!(std::net::Ipv6Addr),
-        Ty::Value => quote!(serde_json::Value),
-        Ty::Unit => quote!(()),
-        Ty::Vec(inner) => {
-            let inner = ty_tokens(inner, defs);
-            quote!(#vec<#inner>)
-        }
+        Ty::Named(id) => out.push_str(&crate::names::ident_text(&defs[*id].name)),
+        Ty::String => out.push_str(std.string),
+        Ty::Bool => out.push_str("bool"),
+        Ty::Int(n) | Ty::Float(n) => out.push_str(n),
+        Ty::DateTime => out.push_str("chrono::DateTime<chrono::Utc>"),
+        Ty::Date => out.push_str("chrono::NaiveDate"),
+        Ty::Uuid => out.push_str("uuid::Uuid"),
+        Ty::Url => out.push_str("url::Url"),
+        Ty::Ipv4 => out.push_str("std::net::Ipv4Addr"),
+        Ty::Ipv6 => out.push_str("std::net::Ipv6Addr"),
+        Ty::Value => out.push_str("serde_json::Value"),
+        Ty::Unit => out.push_str("()"),
+        Ty::Vec(inner) => generic(out, std.vec, inner),
         Ty::Map(inner) if **inner == Ty::Value => {
-            quote!(serde_json::Map<#string, serde_json::Value>)
+            out.push_str("serde_json::Map<");
+            out.push_str(std.string);
+            out.push_str(", serde_json::Value>");
         }
         Ty::Map(inner) => {
-            let inner = ty_tokens(inner, defs);
-            quote!(std::collections::BTreeMap<#string, #inner>)
+            out.push_str("std::collections::BTreeMap<");
+            out.push_str(std.string);
+            out.push_str(", ");
+            write_ty(out, inner, defs, std);
+            out.push('>');
         }
-        Ty::Option(inner) => {
-            let inner = ty_tokens(inner, defs);
-            quote!(#option<#inner>)
-        }
+        Ty::Option(inner) => generic(out, std.option, inner),
     }
 }
 
-/// `ty` with the named type it holds inline boxed (`Option<Box<T>>`, `Box<T>`).
-pub(crate) fn boxed_tokens(t: &Ty, defs: &TypeDefs) -> TokenStream {
-    let Std { option, boxed, .. } = Std::of(defs);
+/// `ty` with the named type it holds inline boxed (`Option<Box<T>>`, `Box<T>`), as Rust
+/// source.
+pub(crate) fn boxed_text(t: &Ty, defs: &TypeDefs) -> String {
+    let std = StdNames::of(defs);
     match t {
-        Ty::Option(inner) => {
-            let inner = boxed_tokens(inner, defs);
-            quote!(#option<#inner>)
-        }
-        other => {
-            let inner = ty_tokens(other, defs);
-            quote!(#boxed<#inner>)
-        }
+        Ty::Option(inner) => format!("{}<{}>", std.option, boxed_text(inner, defs)),
+        other => format!("{}<{}>", std.boxed, ty_text(other, defs)),
     }
 }
 

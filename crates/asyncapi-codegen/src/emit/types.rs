@@ -1,15 +1,22 @@
 //! The `types` module: one item per named type of the document's schemas, with the impls
 //! that would repeat from type to type written once in the runtime's macros.
+//!
+//! Types are most of a generated crate, and their shapes are few and simple (a struct of
+//! fields, an enum of variants, a newtype), so they are written as text directly, laid out
+//! as prettyplease lays out the rest, rather than built as tokens and printed.
 
-use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use std::fmt::Write as _;
 
-use super::docs::{doc_attrs, docs_tokens};
-use super::{boxed_tokens, ident, ty_tokens};
+use super::docs::doc_lines;
+use super::{StdNames, boxed_text, ty_text};
+use crate::names::{ident_text, string_literal};
 use crate::render::Piece;
 use crate::typespace::{
-    Derives, Field, Kind, Newtype, StringEnum, Tagged, Ty, TypeDef, TypeDefs, Types, Variant,
+    Derives, Docs, Field, Kind, Newtype, StringEnum, Tagged, Ty, TypeDef, TypeDefs, Types, Variant,
 };
+
+/// The widest line the layout aims for (as prettyplease's).
+const WIDTH: usize = 100;
 
 /// Whether any type derives serde and schemars (the module then imports their derives).
 pub fn uses_derives(types: &Types) -> bool {
@@ -30,129 +37,205 @@ fn imports_derives(defs: &TypeDefs) -> bool {
 }
 
 /// The start of the module.
-pub fn prelude(types: &Types) -> TokenStream {
-    let imports = (uses_derives(types) && imports_derives(&types.defs)).then(|| {
-        quote! {
-            use schemars::JsonSchema;
-            use serde::{Deserialize, Serialize};
-        }
-    });
-    quote! {
-        //! The types of the document's schemas.
-        #imports
+pub fn prelude(types: &Types) -> Piece {
+    let mut s = String::from("//! The types of the document's schemas.\n");
+    if uses_derives(types) && imports_derives(&types.defs) {
+        s.push_str("\nuse schemars::JsonSchema;\nuse serde::{Deserialize, Serialize};\n");
     }
+    Piece::Text(s)
+}
+
+/// Doc comment lines for paragraphs, at `indent` columns.
+fn docs(out: &mut String, paragraphs: &[String], indent: usize) {
+    for line in doc_lines(paragraphs, indent) {
+        push_indent(out, indent);
+        out.push_str("///");
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+/// The paragraphs of a type's or field's docs.
+fn doc_paragraphs(d: &Docs, extra: &[String]) -> Vec<String> {
+    let mut paragraphs = Vec::new();
+    paragraphs.extend(d.title.clone());
+    paragraphs.extend(d.description.clone());
+    if let Some(v) = &d.default {
+        paragraphs.push(format!("Default: `{}`", compact(v)));
+    }
+    for e in d.examples.iter().take(3) {
+        paragraphs.push(format!("Example: `{}`", compact(e)));
+    }
+    if d.deprecated {
+        paragraphs.push("Deprecated by the API description.".to_owned());
+    }
+    paragraphs.extend(extra.iter().cloned());
+    paragraphs
+}
+
+/// A value as it is shown in docs: compact JSON, cut at 200 characters, without backticks.
+fn compact(v: &serde_json::Value) -> String {
+    let s = serde_json::to_string(v)
+        .unwrap_or_default()
+        .replace('`', "'");
+    if s.chars().count() > 200 {
+        format!("{}…", s.chars().take(200).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn push_indent(out: &mut String, indent: usize) {
+    for _ in 0..indent {
+        out.push(' ');
+    }
+}
+
+/// `#[name(a, b, c)]` on one line, or one argument a line when that is too wide.
+fn attr(out: &mut String, indent: usize, name: &str, args: &[String]) {
+    let one = format!("#[{name}({})]", args.join(", "));
+    push_indent(out, indent);
+    if indent + one.len() <= WIDTH {
+        out.push_str(&one);
+        out.push('\n');
+        return;
+    }
+    let _ = writeln!(out, "#[{name}(");
+    for (i, a) in args.iter().enumerate() {
+        push_indent(out, indent + 4);
+        out.push_str(a);
+        if i + 1 < args.len() {
+            out.push(',');
+        }
+        out.push('\n');
+    }
+    push_indent(out, indent);
+    out.push_str(")]\n");
+}
+
+/// The `derive` list; `serde`: whether serde's and schemars' derives too, imported (`true`)
+/// or by path.
+fn derive(out: &mut String, d: Derives, serde: Option<bool>, copy: bool) {
+    let mut names: Vec<&str> = vec!["Debug", "Clone"];
+    if copy {
+        names.push("Copy");
+    }
+    names.push("PartialEq");
+    if d.eq {
+        names.push("Eq");
+    }
+    if d.hash {
+        names.push("Hash");
+    }
+    if d.default {
+        names.push("Default");
+    }
+    match serde {
+        Some(true) => names.extend(["Serialize", "Deserialize", "JsonSchema"]),
+        Some(false) => names.extend([
+            "serde::Serialize",
+            "serde::Deserialize",
+            "schemars::JsonSchema",
+        ]),
+        None => {}
+    }
+    let names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+    attr(out, 0, "derive", &names);
 }
 
 /// One type definition, as the items that make it.
 pub fn emit_def(def: &TypeDef, defs: &TypeDefs) -> Vec<Piece> {
-    let name = ident(&def.name);
+    let std = StdNames::of(defs);
+    let serde = Some(imports_derives(defs));
+    let name = ident_text(&def.name);
+    let mut out = String::new();
     let origin = format!("Generated from `{}`.", def.origin);
-    let docs = docs_tokens(&def.docs, &[origin], 0);
-    let derive = || derives(def.derives, Some(imports_derives(defs)));
+    docs(&mut out, &doc_paragraphs(&def.docs, &[origin]), 0);
     match &def.kind {
-        Kind::Pending => Vec::new(),
+        Kind::Pending => return Vec::new(),
         Kind::Alias(t) => {
-            let t = ty_tokens(t, defs);
-            vec![Piece::Rust(quote! { #docs pub type #name = #t; })]
+            let _ = writeln!(out, "pub type {name} = {};", ty_text(t, defs));
         }
         Kind::Wrapper(t) => {
-            let derive = derive();
-            let t = ty_tokens(t, defs);
-            vec![Piece::Rust(quote! {
-                #docs
-                #derive
-                #[serde(transparent)]
-                pub struct #name(pub #t);
-            })]
+            derive(&mut out, def.derives, serde, false);
+            out.push_str("#[serde(transparent)]\n");
+            let _ = writeln!(out, "pub struct {name}(pub {});", ty_text(t, defs));
         }
         Kind::Struct(st) => {
-            let derive = derive();
-            let deny = st
-                .deny_unknown
-                .then(|| quote!(#[serde(deny_unknown_fields)]));
-            let fields = st.fields.iter().map(|f| emit_field(f, defs));
-            let extra = st.extra.as_ref().map(|t| {
-                let t = ty_tokens(&Ty::Map(Box::new(t.clone())), defs);
-                quote! {
-                    /// Properties not listed in the schema, kept so that the message round-trips.
-                    #[serde(flatten)]
-                    pub additional_properties: #t,
+            derive(&mut out, def.derives, serde, false);
+            if st.deny_unknown {
+                out.push_str("#[serde(deny_unknown_fields)]\n");
+            }
+            if st.fields.is_empty() && st.extra.is_none() {
+                let _ = writeln!(out, "pub struct {name} {{}}");
+            } else {
+                let _ = writeln!(out, "pub struct {name} {{");
+                for f in &st.fields {
+                    field(&mut out, f, defs, &std);
                 }
-            });
-            vec![Piece::Rust(quote! {
-                #docs
-                #derive
-                #deny
-                pub struct #name {
-                    #(#fields)*
-                    #extra
+                if let Some(t) = &st.extra {
+                    docs(
+                        &mut out,
+                        &["Properties not listed in the schema, kept so that the message round-trips.".to_owned()],
+                        4,
+                    );
+                    let _ = writeln!(
+                        out,
+                        "    #[serde(flatten)]\n    pub additional_properties: {},",
+                        ty_text(&Ty::Map(Box::new(t.clone())), defs)
+                    );
                 }
-            })]
+                out.push_str("}\n");
+            }
         }
-        Kind::Enum(e) => emit_string_enum(&def.name, e, docs, &super::Std::of(defs)),
-        Kind::Tagged(t) => vec![Piece::Rust(emit_tagged(def, t, docs, defs))],
-        Kind::Untagged(vs) => vec![Piece::Rust(emit_untagged(def, vs, docs, defs))],
-        Kind::Newtype(nt) => emit_newtype(&def.name, nt, def.derives, docs, defs),
+        Kind::Enum(e) => return string_enum(out, &def.name, e, &std),
+        Kind::Tagged(t) => tagged(&mut out, def, t, defs, serde),
+        Kind::Untagged(vs) => untagged(&mut out, def, vs, defs, serde),
+        Kind::Newtype(nt) => return newtype(out, &def.name, nt, def.derives, defs),
     }
-}
-
-/// `#[derive(..)]`; `serde`: whether serde's and schemars' derives too, imported or by path.
-fn derives(d: Derives, serde: Option<bool>) -> TokenStream {
-    let eq = d.eq.then(|| quote!(Eq,));
-    let hash = d.hash.then(|| quote!(Hash,));
-    let default = d.default.then(|| quote!(Default,));
-    let serde = serde.map(|imported| {
-        if imported {
-            quote!(Serialize, Deserialize, JsonSchema)
-        } else {
-            quote!(serde::Serialize, serde::Deserialize, schemars::JsonSchema)
-        }
-    });
-    quote!(#[derive(Debug, Clone, PartialEq, #eq #hash #default #serde)])
+    vec![Piece::Text(out)]
 }
 
 /// The name serde gives a field or variant by itself (a raw identifier loses its `r#`).
-fn serde_name(ident: &proc_macro2::Ident) -> String {
-    let s = ident.to_string();
-    s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
+fn serde_name(ident: &str) -> &str {
+    ident.strip_prefix("r#").unwrap_or(ident)
 }
 
-fn emit_field(f: &Field, defs: &TypeDefs) -> TokenStream {
-    let is_none = format!(
-        "{}::is_none",
-        super::Std::of(defs).option.to_string().replace(' ', "")
-    );
-    let name = ident(&f.name);
+fn field(out: &mut String, f: &Field, defs: &TypeDefs, std: &StdNames) {
+    let name = ident_text(&f.name);
     let ty = if f.boxed {
-        boxed_tokens(&f.ty, defs)
+        boxed_text(&f.ty, defs)
     } else {
-        ty_tokens(&f.ty, defs)
+        ty_text(&f.ty, defs)
     };
-    let docs = docs_tokens(&f.docs, &[], 4);
-    let mut args: Vec<TokenStream> = Vec::new();
+    docs(out, &doc_paragraphs(&f.docs, &[]), 4);
+    let mut args: Vec<String> = Vec::new();
     if serde_name(&name) != f.wire {
-        let wire = &f.wire;
-        args.push(quote!(rename = #wire));
+        args.push(format!("rename = {}", string_literal(&f.wire)));
     }
     // An optional field may be absent: `Option`, and the types that already hold `null`
     // (JSON, unit), which are not wrapped in an `Option`, default when it is.
     if !f.required {
         match &f.ty {
-            Ty::Option(_) => args.push(quote!(default, skip_serializing_if = #is_none)),
-            Ty::Value => args.push(quote!(
-                default,
-                skip_serializing_if = "serde_json::Value::is_null"
-            )),
-            Ty::Unit => args.push(quote!(default, skip_serializing)),
+            Ty::Option(_) => {
+                args.push("default".to_owned());
+                args.push(format!("skip_serializing_if = \"{}::is_none\"", std.option));
+            }
+            Ty::Value => {
+                args.push("default".to_owned());
+                args.push("skip_serializing_if = \"serde_json::Value::is_null\"".to_owned());
+            }
+            Ty::Unit => {
+                args.push("default".to_owned());
+                args.push("skip_serializing".to_owned());
+            }
             _ => {}
         }
     }
-    let attrs = (!args.is_empty()).then(|| quote!(#[serde(#(#args),*)]));
-    quote! {
-        #docs
-        #attrs
-        pub #name: #ty,
+    if !args.is_empty() {
+        attr(out, 4, "serde", &args);
     }
+    let _ = writeln!(out, "    pub {name}: {ty},");
 }
 
 /// The camel-case words of a Rust name, as clippy splits them.
@@ -180,101 +263,102 @@ pub(crate) fn variant_names_lint(enum_name: &str, variants: &[&str]) -> bool {
     starts_or_ends || shared(|w| w.first()) || shared(|w| w.last())
 }
 
-fn lint_allows(enum_name: &str, variants: &[&str], data: bool) -> TokenStream {
+/// `#[allow(..)]` for the lints an enum of the document's names may trip.
+fn lint_allows(out: &mut String, enum_name: &str, variants: &[&str], data: bool) {
     let mut lints = Vec::new();
     if variant_names_lint(enum_name, variants) {
-        lints.push(quote!(clippy::enum_variant_names));
+        lints.push("clippy::enum_variant_names".to_owned());
     }
     if data && variants.len() > 1 {
         // Variants hold types of different sizes; boxing them would only make matching on
         // them clumsier.
-        lints.push(quote!(clippy::large_enum_variant));
+        lints.push("clippy::large_enum_variant".to_owned());
     }
-    if lints.is_empty() {
-        quote!()
-    } else {
-        quote!(#[allow(#(#lints),*)])
+    if !lints.is_empty() {
+        attr(out, 0, "allow", &lints);
     }
 }
 
-fn emit_string_enum(name: &str, e: &StringEnum, docs: TokenStream, std: &super::Std) -> Vec<Piece> {
-    let idents: Vec<_> = e.variants.iter().map(|(v, _)| ident(v)).collect();
-    let names: Vec<&str> = e.variants.iter().map(|(v, _)| v.as_str()).collect();
-    let variant_docs = e.variants.iter().map(|(_, w)| format!(" `{w}`"));
-    let (copy, unknown) = if e.open {
-        let string = &std.string;
-        (
-            quote!(),
-            quote! {
-                /// A value this version of the API description does not list, kept as it arrived.
-                Unknown(#string),
-            },
-        )
+fn string_enum(mut out: String, name: &str, e: &StringEnum, std: &StdNames) -> Vec<Piece> {
+    let enum_ident = ident_text(name);
+    out.push_str(if e.open {
+        "#[derive(Debug, Clone, PartialEq, Eq, Hash)]\n"
     } else {
-        (quote!(Copy,), quote!())
-    };
-    let allow = lint_allows(name, &names, false);
-    let enum_ident = ident(name);
-    let def = quote! {
-        #docs
-        #[derive(Debug, Clone, #copy PartialEq, Eq, Hash)]
-        #allow
-        pub enum #enum_ident {
-            #(#[doc = #variant_docs] #idents,)*
-            #unknown
-        }
-    };
+        "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n"
+    });
+    let names: Vec<&str> = e.variants.iter().map(|(v, _)| v.as_str()).collect();
+    lint_allows(&mut out, name, &names, false);
+    let _ = writeln!(out, "pub enum {enum_ident} {{");
+    for (variant, wire) in &e.variants {
+        docs(&mut out, &[format!("`{wire}`")], 4);
+        let _ = writeln!(out, "    {},", ident_text(variant));
+    }
+    if e.open {
+        docs(
+            &mut out,
+            &[
+                "A value this version of the API description does not list, kept as it arrived."
+                    .to_owned(),
+            ],
+            4,
+        );
+        let _ = writeln!(out, "    Unknown({}),", std.string);
+    }
+    out.push_str("}\n");
     let mode = if e.open { "open" } else { "strict" };
     let mut text = format!("asyncapi_runtime::string_enum! {{\n    {enum_ident} ({mode}) {{\n");
-    for ((_, wire), id) in e.variants.iter().zip(&idents) {
-        text.push_str(&format!("        {id} = {},\n", Literal::string(wire)));
+    for (variant, wire) in &e.variants {
+        let _ = writeln!(
+            text,
+            "        {} = {},",
+            ident_text(variant),
+            string_literal(wire)
+        );
     }
     text.push_str("    }\n}\n");
-    vec![Piece::Rust(def), Piece::Text(text)]
+    vec![Piece::Text(out), Piece::Text(text)]
 }
 
-fn emit_tagged(def: &TypeDef, t: &Tagged, docs: TokenStream, defs: &TypeDefs) -> TokenStream {
-    let name = ident(&def.name);
-    let derive = derives(
+fn tagged(out: &mut String, def: &TypeDef, t: &Tagged, defs: &TypeDefs, serde: Option<bool>) {
+    derive(
+        out,
         Derives {
             default: false,
             ..def.derives
         },
-        Some(imports_derives(defs)),
+        serde,
+        false,
     );
-    let tag = &t.tag;
-    let variants = t.variants.iter().map(|v| {
-        let vname = ident(&v.name);
-        let wire = &v.wire;
-        let doc = doc_attrs(&[format!("`{tag}` is `{wire}`.")], 4);
-        let rename = (serde_name(&vname) != *wire).then(|| quote!(#[serde(rename = #wire)]));
-        match v.body {
-            Some(id) => {
-                let body = if v.boxed {
-                    boxed_tokens(&Ty::Named(id), defs)
-                } else {
-                    ty_tokens(&Ty::Named(id), defs)
-                };
-                quote!(#doc #rename #vname(#body),)
-            }
-            None => quote!(#doc #rename #vname,),
-        }
-    });
     let names: Vec<&str> = t.variants.iter().map(|v| v.name.as_str()).collect();
-    let allow = lint_allows(
+    lint_allows(
+        out,
         &def.name,
         &names,
         t.variants.iter().any(|v| v.body.is_some()),
     );
-    quote! {
-        #docs
-        #derive
-        #allow
-        #[serde(tag = #tag)]
-        pub enum #name {
-            #(#variants)*
+    let _ = writeln!(out, "#[serde(tag = {})]", string_literal(&t.tag));
+    let _ = writeln!(out, "pub enum {} {{", ident_text(&def.name));
+    for v in &t.variants {
+        let vname = ident_text(&v.name);
+        docs(out, &[format!("`{}` is `{}`.", t.tag, v.wire)], 4);
+        if serde_name(&vname) != v.wire {
+            let _ = writeln!(out, "    #[serde(rename = {})]", string_literal(&v.wire));
+        }
+        match v.body {
+            Some(id) => {
+                let body = if v.boxed {
+                    boxed_text(&Ty::Named(id), defs)
+                } else {
+                    ty_text(&Ty::Named(id), defs)
+                };
+                let _ = writeln!(out, "    {vname}({body}),");
+            }
+            None => {
+                let _ = writeln!(out, "    {vname},");
+            }
         }
     }
+    out.push_str("}\n");
 }
 
 /// A doc line for an untagged variant: what it holds.
@@ -288,67 +372,60 @@ fn variant_doc(t: &Ty, defs: &TypeDefs) -> String {
         Ty::Vec(_) => "A list.".to_owned(),
         Ty::Map(_) => "An object.".to_owned(),
         Ty::Unit => "`null`.".to_owned(),
-        other => format!(
-            "A `{}`.",
-            ty_tokens(other, defs).to_string().replace(' ', "")
-        ),
+        other => format!("A `{}`.", ty_text(other, defs)),
     }
 }
 
-fn emit_untagged(def: &TypeDef, vs: &[Variant], docs: TokenStream, defs: &TypeDefs) -> TokenStream {
-    let name = ident(&def.name);
-    let derive = derives(
+fn untagged(out: &mut String, def: &TypeDef, vs: &[Variant], defs: &TypeDefs, serde: Option<bool>) {
+    derive(
+        out,
         Derives {
             default: false,
             ..def.derives
         },
-        Some(imports_derives(defs)),
+        serde,
+        false,
     );
-    let variants = vs.iter().map(|v| {
-        let vname = ident(&v.name);
-        let ty = if v.boxed {
-            boxed_tokens(&v.ty, defs)
-        } else {
-            ty_tokens(&v.ty, defs)
-        };
-        let doc = doc_attrs(&[variant_doc(&v.ty, defs)], 4);
-        quote!(#doc #vname(#ty),)
-    });
     let names: Vec<&str> = vs.iter().map(|v| v.name.as_str()).collect();
-    let allow = lint_allows(&def.name, &names, true);
-    quote! {
-        #docs
-        #derive
-        #allow
-        #[serde(untagged)]
-        pub enum #name {
-            #(#variants)*
-        }
+    lint_allows(out, &def.name, &names, true);
+    out.push_str("#[serde(untagged)]\n");
+    let _ = writeln!(out, "pub enum {} {{", ident_text(&def.name));
+    for v in vs {
+        let ty = if v.boxed {
+            boxed_text(&v.ty, defs)
+        } else {
+            ty_text(&v.ty, defs)
+        };
+        docs(out, &[variant_doc(&v.ty, defs)], 4);
+        let _ = writeln!(out, "    {}({ty}),", ident_text(&v.name));
     }
+    out.push_str("}\n");
 }
 
 /// A bound as Rust source: `100.0` (the macro's rules are `f64`s).
 fn float(x: f64) -> String {
-    Literal::f64_unsuffixed(x).to_string()
+    let s = format!("{x:?}");
+    if s.contains(['.', 'e', 'E']) || !s.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        s
+    } else {
+        format!("{s}.0")
+    }
 }
 
-fn emit_newtype(
-    name: &str,
-    nt: &Newtype,
-    d: Derives,
-    docs: TokenStream,
-    defs: &TypeDefs,
-) -> Vec<Piece> {
+fn newtype(mut out: String, name: &str, nt: &Newtype, d: Derives, defs: &TypeDefs) -> Vec<Piece> {
     let inner = nt.inner.clone().unwrap_or(Ty::String);
-    let inner_ty = ty_tokens(&inner, defs);
-    let eq = d.eq.then(|| quote!(Eq,));
-    let hash = d.hash.then(|| quote!(Hash,));
-    let name_ident = ident(name);
-    let def = quote! {
-        #docs
-        #[derive(Debug, Clone, PartialEq, #eq #hash)]
-        pub struct #name_ident(#inner_ty);
-    };
+    let inner_ty = ty_text(&inner, defs);
+    let name_ident = ident_text(name);
+    derive(
+        &mut out,
+        Derives {
+            default: false,
+            ..d
+        },
+        None,
+        false,
+    );
+    let _ = writeln!(out, "pub struct {name_ident}({inner_ty});");
     let mut rules: Vec<String> = Vec::new();
     if let Some(n) = nt.min_length {
         rules.push(format!("min_length = {n}"));
@@ -357,7 +434,7 @@ fn emit_newtype(
         rules.push(format!("max_length = {n}"));
     }
     if let Some(p) = &nt.pattern {
-        rules.push(format!("pattern = {}", Literal::string(p)));
+        rules.push(format!("pattern = {}", string_literal(p)));
     }
     for (key, x) in [
         ("minimum", nt.minimum),
@@ -370,22 +447,21 @@ fn emit_newtype(
             rules.push(format!("{key} = {}", float(x)));
         }
     }
-    let inner_text = inner_ty.to_string().replace(' ', "");
     let one_line = format!(
-        "asyncapi_runtime::constrained!({name_ident}({inner_text}), {});\n",
+        "asyncapi_runtime::constrained!({name_ident}({inner_ty}), {});\n",
         rules.join(", ")
     );
-    let text = if one_line.chars().count() <= 100 {
+    let text = if one_line.chars().count() <= WIDTH {
         one_line
     } else {
-        let mut t = format!("asyncapi_runtime::constrained! {{\n    {name_ident}({inner_text}),\n");
+        let mut t = format!("asyncapi_runtime::constrained! {{\n    {name_ident}({inner_ty}),\n");
         for r in &rules {
-            t.push_str(&format!("    {r},\n"));
+            let _ = writeln!(t, "    {r},");
         }
         t.push_str("}\n");
         t
     };
-    vec![Piece::Rust(def), Piece::Text(text)]
+    vec![Piece::Text(out), Piece::Text(text)]
 }
 
 #[cfg(test)]
@@ -405,5 +481,26 @@ mod tests {
         ));
         assert!(!variant_names_lint("Kind", &["OneEvent", "TwoEvent"]));
         assert!(!variant_names_lint("Status", &["Ok", "Failed", "Pending"]));
+    }
+
+    #[test]
+    fn floats_are_float_literals() {
+        assert_eq!(float(100.0), "100.0");
+        assert_eq!(float(-1.5), "-1.5");
+        assert_eq!(float(1e300), "1e300");
+    }
+
+    #[test]
+    fn long_attributes_break_one_argument_a_line() {
+        let mut out = String::new();
+        attr(&mut out, 4, "serde", &["a".repeat(50), "b".repeat(50)]);
+        assert_eq!(
+            out,
+            format!(
+                "    #[serde(\n        {},\n        {}\n    )]\n",
+                "a".repeat(50),
+                "b".repeat(50)
+            )
+        );
     }
 }

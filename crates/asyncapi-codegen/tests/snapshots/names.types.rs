@@ -35,29 +35,13 @@ asyncapi_runtime::constrained!(String(::std::string::String), min_length = 1);
 pub struct Option {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub r#type: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "self", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "Self",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "Self", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub self_2: ::std::option::Option<i64>,
-    #[serde(
-        rename = "1st",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "1st", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub _1st: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "@id",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "@id", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     #[serde(
         rename = "xdm:ingestionId",
@@ -65,17 +49,9 @@ pub struct Option {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub xdm_ingestion_id: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "a.b-c d",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "a.b-c d", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub a_b_c_d: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "größe",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "größe", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub grosse: ::std::option::Option<::std::string::String>,
     #[serde(
         rename = "additional_properties",
@@ -83,17 +59,9 @@ pub struct Option {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub additional_properties_2: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "fooBar",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "fooBar", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub foo_bar: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "foo_bar",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "foo_bar", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub foo_bar_2: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub r#async: ::std::option::Option<bool>,
@@ -150,18 +118,10 @@ pub struct SizesGrosse {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Sizes {
     /// Non-ASCII letters are dropped.
-    #[serde(
-        rename = "größe",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "größe", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub grosse: ::std::option::Option<SizesGrosse>,
     /// Nothing usable is left.
-    #[serde(
-        rename = "Ω",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
+    #[serde(rename = "Ω", default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field: ::std::option::Option<i64>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]

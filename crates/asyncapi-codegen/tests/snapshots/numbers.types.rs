@@ -24,11 +24,7 @@ pub struct Measurement {
     pub level: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
-    #[serde(
-        rename = "untypedNumberEnum",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "untypedNumberEnum", default, skip_serializing_if = "Option::is_none")]
     pub untyped_number_enum: Option<f64>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
