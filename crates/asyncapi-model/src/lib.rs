@@ -19,14 +19,20 @@ pub mod v2;
 pub mod v3;
 pub mod view;
 
-mod read;
+mod check;
+mod context;
+mod fields;
+mod locate;
+mod object;
+mod parse;
+mod schema;
+mod sink;
 mod traits;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use model::Schema;
+pub use schema::Schema;
 pub use schema_format::SchemaFormat;
 pub use source::{FileId, Format, SourceFile};
 pub use store::{Fetcher, LoadOptions, Loc, RefError, Store, UrlMap};
@@ -146,73 +152,33 @@ pub fn parse_version(v: &str) -> Option<(u32, u32)> {
 
 fn load_store(mut store: Store) -> Result<Document, LoadError> {
     store.load_closure();
-    let arena = typed_arena::Arena::new();
-    let root_loc = Loc::new(store.root_id(), "");
-    let root_value = &store.file(store.root_id()).value;
-    let version_str = root_value.get("asyncapi");
-    let version = match version_str {
-        Some(serde_json::Value::String(v)) => parse_version(v).ok_or_else(|| {
-            format!(
-                "unsupported AsyncAPI version `{v}`; supported versions: {}",
-                SUPPORTED_VERSIONS.join(", ")
-            )
-        }),
-        Some(other) => Err(format!(
-            "`asyncapi` must be a version string such as \"3.0.0\", found {}",
-            read::kind(other)
-        )),
-        None if root_value.is_object() => Err(format!(
-            "not an AsyncAPI document: the required field `asyncapi` is missing (supported versions: {})",
-            SUPPORTED_VERSIONS.join(", ")
-        )),
-        None => Err(format!(
-            "not an AsyncAPI document: the document must be an object, found {}",
-            read::kind(root_value)
-        )),
-    };
-    let version = match version {
+    let version = match document_version(&store) {
         Ok(v) => v,
-        Err(message) => {
-            let pointer = if version_str.is_some() {
-                "/asyncapi"
-            } else {
-                ""
-            };
-            let raw = read::RawDiag {
-                severity: Severity::Error,
-                code: if version_str.is_some() {
-                    "unsupported-version"
-                } else {
-                    "not-asyncapi"
-                },
-                message,
-                at: read::Place::Node(Loc::new(store.root_id(), pointer)),
-                help: None,
-                written: None,
-            };
+        Err(sink) => {
             return Err(LoadError {
-                diagnostics: finish_diags(&store, vec![raw]),
+                diagnostics: sink.finish(&store),
             });
         }
     };
-    let mut cx = read::Cx::new(&store, &arena, version);
-    let root = read::At {
-        v: root_value,
-        at: root_loc,
+    let arena = typed_arena::Arena::new();
+    let mut cx = context::Cx::new(&store, &arena, version);
+    let root = context::At {
+        v: &store.file(store.root_id()).value,
+        at: Loc::new(store.root_id(), ""),
         merged: false,
     };
     let (spec, api) = if version.0 == 2 {
-        let doc = v2::read(&mut cx, &root);
-        let api = doc.as_ref().map(|d| view::from_v2(&mut cx, d));
+        let doc = v2::read_document(&mut cx, &root);
+        let api = doc.as_ref().map(view::from_v2);
         (doc.map(|d| Spec::V2(Box::new(d))), api)
     } else {
-        let doc = v3::read(&mut cx, &root);
+        let doc = v3::read_document(&mut cx, &root);
         let api = doc.as_ref().map(view::from_v3);
         (doc.map(|d| Spec::V3(Box::new(d))), api)
     };
-    let raw = std::mem::take(&mut cx.diags);
+    let sink = std::mem::take(&mut cx.sink);
     drop(cx);
-    let diagnostics = finish_diags(&store, raw);
+    let diagnostics = sink.finish(&store);
     match (spec, api) {
         (Some(spec), Some(api)) if !diagnostics.has_errors() => {
             drop(arena);
@@ -227,61 +193,45 @@ fn load_store(mut store: Store) -> Result<Document, LoadError> {
     }
 }
 
-/// Locates raw diagnostics (one pass over each file that has any) and orders them by file,
-/// line and column; the same problem found twice is reported once.
-fn finish_diags(store: &Store, raw: Vec<read::RawDiag>) -> Diagnostics {
-    let mut wanted: BTreeMap<FileId, BTreeSet<String>> = BTreeMap::new();
-    for d in &raw {
-        if let read::Place::Node(at) = &d.at {
-            wanted
-                .entry(at.file)
-                .or_default()
-                .insert(at.pointer.clone());
-        }
-    }
-    let mut nodes: BTreeMap<FileId, BTreeMap<String, source::Located>> = BTreeMap::new();
-    for (file, pointers) in &wanted {
-        nodes.insert(
-            *file,
-            source::locate_nodes(&store.file(*file).text, pointers),
+/// The `(major, minor)` of the root document's `asyncapi` field, or the error saying why the
+/// document cannot be read as AsyncAPI.
+fn document_version(store: &Store) -> Result<(u32, u32), sink::Sink> {
+    let root_value = &store.file(store.root_id()).value;
+    let version_str = root_value.get("asyncapi");
+    let version = match version_str {
+        Some(serde_json::Value::String(v)) => parse_version(v).ok_or_else(|| {
+            format!(
+                "unsupported AsyncAPI version `{v}`; supported versions: {}",
+                SUPPORTED_VERSIONS.join(", ")
+            )
+        }),
+        Some(other) => Err(format!(
+            "`asyncapi` must be a version string such as \"3.0.0\", found {}",
+            sink::kind(other)
+        )),
+        None if root_value.is_object() => Err(format!(
+            "not an AsyncAPI document: the required field `asyncapi` is missing (supported versions: {})",
+            SUPPORTED_VERSIONS.join(", ")
+        )),
+        None => Err(format!(
+            "not an AsyncAPI document: the document must be an object, found {}",
+            sink::kind(root_value)
+        )),
+    };
+    version.map_err(|message| {
+        let (code, pointer) = match version_str {
+            Some(_) => ("unsupported-version", "/asyncapi"),
+            None => ("not-asyncapi", ""),
+        };
+        let mut sink = sink::Sink::default();
+        sink.node(
+            Severity::Error,
+            code,
+            &Loc::new(store.root_id(), pointer),
+            message,
+            None,
+            None,
         );
-    }
-    let mut out: Vec<Diagnostic> = raw
-        .into_iter()
-        .map(|d| {
-            let (file, pointer, (line, column), scalar) = match d.at {
-                read::Place::Node(at) => {
-                    let node = nodes[&at.file].get(&at.pointer);
-                    (
-                        store.file(at.file).path.clone(),
-                        at.pointer,
-                        node.map_or((0, 0), |n| n.position),
-                        node.and_then(|n| n.scalar.as_ref()),
-                    )
-                }
-                read::Place::Text { path, line, column } => {
-                    (path, String::new(), (line, column), None)
-                }
-            };
-            let fill = |text: String| match &d.written {
-                Some(w) if text.contains(read::AS_WRITTEN) => {
-                    text.replace(read::AS_WRITTEN, &w.show(scalar))
-                }
-                _ => text,
-            };
-            Diagnostic {
-                severity: d.severity,
-                code: d.code,
-                message: fill(d.message),
-                file,
-                pointer,
-                line,
-                column,
-                help: d.help.map(fill),
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    out.dedup();
-    Diagnostics(out)
+        sink
+    })
 }

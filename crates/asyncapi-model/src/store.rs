@@ -11,6 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
+use crate::parse::{self, SyntaxError};
 use crate::pointer::{self, LookupError};
 use crate::source::{self, FileId, ReadError, SourceFile};
 
@@ -203,7 +204,7 @@ pub struct Store {
     by_path: HashMap<PathBuf, FileId>,
     failed: HashMap<PathBuf, String>,
     /// Syntax errors of files, reported once each.
-    pub(crate) syntax_errors: BTreeMap<PathBuf, source::SyntaxError>,
+    pub(crate) syntax_errors: BTreeMap<PathBuf, SyntaxError>,
     root: PathBuf,
     opts: LoadOptions,
 }
@@ -211,7 +212,7 @@ pub struct Store {
 impl Store {
     /// Reads the root document. The root must parse; its refs are loaded by [`Self::load_closure`].
     pub fn open(path: &Path, opts: LoadOptions) -> Result<Store, ReadError> {
-        let file = source::read(path)?;
+        let file = source::read_file(path)?;
         let key = canonical(path);
         let root = match &opts.root {
             Some(r) => canonical(r),
@@ -234,13 +235,9 @@ impl Store {
 
     /// A store made from text held in memory (tests, stdin); `path` names it in diagnostics and
     /// is the base of its relative refs. Text in memory has no file name to trust, so JSON or
-    /// YAML is chosen by content alone ([`source::parse`]).
-    pub fn from_text(
-        path: &Path,
-        text: String,
-        opts: LoadOptions,
-    ) -> Result<Store, source::SyntaxError> {
-        let (format, value) = source::parse(&text)?;
+    /// YAML is chosen by content alone ([`parse::parse`]).
+    pub fn from_text(path: &Path, text: String, opts: LoadOptions) -> Result<Store, SyntaxError> {
+        let (format, value) = parse::parse(&text)?;
         let key = absolute(path);
         let root = match &opts.root {
             Some(r) => canonical(r),
@@ -321,7 +318,7 @@ impl Store {
             return;
         };
         match (fetch.0)(url) {
-            Ok(text) => match source::parse(&text) {
+            Ok(text) => match parse::parse(&text) {
                 Ok((format, value)) => self.add(
                     key.clone(),
                     SourceFile {
@@ -348,7 +345,7 @@ impl Store {
         if self.by_path.contains_key(path) || self.failed.contains_key(path) {
             return;
         }
-        match source::read(path) {
+        match source::read_file(path) {
             Ok(file) => {
                 self.add(path.to_path_buf(), file);
             }
