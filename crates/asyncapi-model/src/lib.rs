@@ -235,3 +235,189 @@ fn document_version(store: &Store) -> Result<(u32, u32), sink::Sink> {
         sink
     })
 }
+
+/// Architecture invariants, checked on the crate's own sources (`src/*.rs`).
+#[cfg(test)]
+mod architecture {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::Path;
+
+    /// The crate's modules and, for each, the modules its code names as `crate::x` (in `use`
+    /// items, groups included, and in paths). `lib` stands for the crate root: it declares
+    /// every module, so any module that names it is in a cycle. Comments are not code.
+    fn imports() -> BTreeMap<String, BTreeSet<String>> {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut texts = BTreeMap::new();
+        for entry in std::fs::read_dir(&src).expect("read src/") {
+            let path = entry.expect("an entry of src/").path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let name = path.file_stem().expect("a file name").to_string_lossy();
+                let text = std::fs::read_to_string(&path).expect("read a source file");
+                texts.insert(name.into_owned(), text);
+            }
+        }
+        let modules: BTreeSet<String> = texts.keys().cloned().collect();
+        let mut graph = BTreeMap::new();
+        for (name, text) in &texts {
+            if name == "lib" {
+                continue;
+            }
+            let mut deps = BTreeSet::new();
+            for line in text.lines() {
+                for first in crate_paths(strip_comment(line)) {
+                    let dep = if modules.contains(&first) && first != "lib" {
+                        first
+                    } else {
+                        "lib".to_owned()
+                    };
+                    if dep != *name {
+                        deps.insert(dep);
+                    }
+                }
+            }
+            graph.insert(name.clone(), deps);
+        }
+        graph.insert(
+            "lib".to_owned(),
+            modules.into_iter().filter(|m| m != "lib").collect(),
+        );
+        graph
+    }
+
+    /// A line without its `//` comment (one that starts the line or follows a space, so that
+    /// `https://` in a string stays).
+    fn strip_comment(line: &str) -> &str {
+        let mut from = 0;
+        while let Some(i) = line[from..].find("//") {
+            let at = from + i;
+            if at == 0 || line[..at].ends_with(char::is_whitespace) {
+                return &line[..at];
+            }
+            from = at + 2;
+        }
+        line
+    }
+
+    /// The first segment of every `crate::` path on a line: `crate::a::b` gives `a`,
+    /// `crate::{a, b::c}` gives `a` and `b`.
+    fn crate_paths(line: &str) -> Vec<String> {
+        let ident = |s: &str| -> String {
+            s.trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        };
+        let mut out = Vec::new();
+        let mut rest = line;
+        while let Some(i) = rest.find("crate::") {
+            rest = &rest[i + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let mut depth = 0;
+                let mut item = String::new();
+                for c in group.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            out.push(ident(&item));
+                            item.clear();
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    if depth == 0 {
+                        item.push(c);
+                    }
+                }
+                out.push(ident(&item));
+            } else {
+                out.push(ident(rest));
+            }
+        }
+        out.retain(|s| !s.is_empty());
+        out
+    }
+
+    /// A cycle of the graph, as `a -> b -> a`, if there is one.
+    fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<String> {
+        fn visit<'g>(
+            node: &'g str,
+            graph: &'g BTreeMap<String, BTreeSet<String>>,
+            path: &mut Vec<&'g str>,
+            done: &mut BTreeSet<&'g str>,
+        ) -> Option<String> {
+            if let Some(i) = path.iter().position(|n| *n == node) {
+                let mut cycle = path[i..].to_vec();
+                cycle.push(node);
+                return Some(cycle.join(" -> "));
+            }
+            if !done.insert(node) {
+                return None;
+            }
+            path.push(node);
+            for dep in graph.get(node).into_iter().flatten() {
+                if let Some(c) = visit(dep, graph, path, done) {
+                    return Some(c);
+                }
+            }
+            path.pop();
+            None
+        }
+        let mut done = BTreeSet::new();
+        graph
+            .keys()
+            .find_map(|n| visit(n, graph, &mut Vec::new(), &mut done))
+    }
+
+    #[test]
+    fn the_module_graph_has_no_cycle() {
+        let graph = imports();
+        if let Some(cycle) = find_cycle(&graph) {
+            let edges: String = graph
+                .iter()
+                .map(|(m, deps)| format!("  {m} -> {deps:?}\n"))
+                .collect();
+            panic!("module import cycle: {cycle}\nthe graph:\n{edges}");
+        }
+    }
+
+    #[test]
+    fn leaf_modules_import_nothing_from_the_crate() {
+        let graph = imports();
+        for leaf in ["check", "diag", "parse", "pointer", "schema_format"] {
+            assert_eq!(
+                graph[leaf],
+                BTreeSet::new(),
+                "{leaf}.rs imports from the crate"
+            );
+        }
+    }
+
+    #[test]
+    fn no_source_file_is_over_800_lines() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for entry in std::fs::read_dir(&src).expect("read src/") {
+            let path = entry.expect("an entry of src/").path();
+            let lines = std::fs::read_to_string(&path).map_or(0, |t| t.lines().count());
+            assert!(lines <= 800, "{} has {lines} lines", path.display());
+        }
+    }
+
+    #[test]
+    fn the_scanner_reads_paths_groups_and_comments() {
+        assert_eq!(crate_paths("use crate::a::{b, c};"), ["a"]);
+        assert_eq!(
+            crate_paths("use crate::{a, b::{c, d}, e};"),
+            ["a", "b", "e"]
+        );
+        assert_eq!(crate_paths("x(crate::f::g(), crate::H)"), ["f", "H"]);
+        assert_eq!(strip_comment("a(); // crate::x"), "a(); ");
+        assert_eq!(strip_comment("/// see crate::x"), "");
+        assert_eq!(strip_comment("\"https://h\" // c"), "\"https://h\" ");
+        let mut graph = BTreeMap::new();
+        graph.insert("a".to_owned(), BTreeSet::from(["b".to_owned()]));
+        graph.insert("b".to_owned(), BTreeSet::from(["a".to_owned()]));
+        assert_eq!(find_cycle(&graph).as_deref(), Some("a -> b -> a"));
+    }
+}
