@@ -127,6 +127,7 @@ impl LoadArgs {
             allow_remote: self.allow_remote,
             url_maps: self.map_url.clone(),
             fetch: self.allow_remote.then(http_fetcher),
+            lenient: false,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The typed walk's context ([`Cx`]): the store every value is borrowed from, the values the
-//! walk makes itself (objects with traits applied), the diagnostics sink, and following
-//! `$ref`s between AsyncAPI objects, with cycles reported rather than followed.
+//! walk makes itself (objects with traits applied), the diagnostics sink with the choice
+//! between strict and lenient reading ([`Cx::report`]), the schema edits a lenient load makes,
+//! and following `$ref`s between AsyncAPI objects, with cycles reported rather than followed.
 
 use std::collections::HashSet;
 
@@ -9,7 +10,7 @@ use serde_json::Value;
 use crate::diag::Severity;
 use crate::sink::{Place, RawDiag, Sink, Written};
 use crate::source::FileId;
-use crate::store::{Loc, RefError, Store};
+use crate::store::{Edit, Loc, RefError, Store};
 
 /// A value and where it is. `merged` values were built by applying traits and do not exist
 /// verbatim in any file: their `at` is the object they were merged into.
@@ -31,6 +32,33 @@ pub(crate) struct Cx<'s> {
     stack: Vec<Loc>,
     /// Schemas already walked (see [`crate::schema::walk`]).
     pub schemas_seen: HashSet<Loc>,
+    /// Read past slips ([`crate::repair`]) instead of refusing the document.
+    pub lenient: bool,
+    /// Repairs of nodes that are in a file, applied to the store after the walk.
+    pub file_edits: Vec<Edit>,
+    /// Repairs of nodes of merged values (relative to nothing in any file), applied by
+    /// [`crate::schema::read`] to the copy it keeps.
+    pub merged_edits: Vec<Edit>,
+}
+
+/// A problem, before it is reported at a location.
+pub(crate) struct Problem {
+    pub code: &'static str,
+    /// May hold [`crate::sink::AS_WRITTEN`].
+    pub message: String,
+    pub help: Option<String>,
+    pub written: Option<Written>,
+}
+
+impl Problem {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Problem {
+            code,
+            message: message.into(),
+            help: None,
+            written: None,
+        }
+    }
 }
 
 impl<'s> Cx<'s> {
@@ -46,6 +74,37 @@ impl<'s> Cx<'s> {
             version,
             stack: Vec::new(),
             schemas_seen: HashSet::new(),
+            lenient: store.options().lenient,
+            file_edits: Vec::new(),
+            merged_edits: Vec::new(),
+        }
+    }
+
+    /// Reports a problem at `at`. With `assumed` (what a lenient load takes the value to mean,
+    /// see [`crate::repair`]) and a lenient load, it is a warning whose message ends with that
+    /// assumption, and the answer is `true`: the caller reads past it. Otherwise it is an
+    /// error, worded the same.
+    pub fn report(&mut self, at: &Loc, p: Problem, assumed: Option<&str>) -> bool {
+        match assumed {
+            Some(assumed) if self.lenient => {
+                let message = format!("{}; {assumed}", p.message);
+                self.push_written(Severity::Warning, p.code, at, message, p.help, p.written);
+                true
+            }
+            _ => {
+                self.push_written(Severity::Error, p.code, at, p.message, p.help, p.written);
+                false
+            }
+        }
+    }
+
+    /// Records a repair of the node at `edit.at`, which belongs to a merged value when
+    /// `merged`.
+    pub fn edit(&mut self, edit: Edit, merged: bool) {
+        if merged {
+            self.merged_edits.push(edit);
+        } else {
+            self.file_edits.push(edit);
         }
     }
 

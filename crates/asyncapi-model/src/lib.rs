@@ -25,6 +25,7 @@ mod fields;
 mod locate;
 mod object;
 mod parse;
+mod repair;
 mod schema;
 mod sink;
 mod traits;
@@ -32,6 +33,7 @@ mod traits;
 use std::path::Path;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use repair::LENIENT_READINGS;
 pub use schema::Schema;
 pub use schema_format::SchemaFormat;
 pub use source::{FileId, Format, SourceFile};
@@ -177,11 +179,14 @@ fn load_store(mut store: Store) -> Result<Document, LoadError> {
         (doc.map(|d| Spec::V3(Box::new(d))), api)
     };
     let sink = std::mem::take(&mut cx.sink);
+    let edits = std::mem::take(&mut cx.file_edits);
     drop(cx);
     let diagnostics = sink.finish(&store);
     match (spec, api) {
         (Some(spec), Some(api)) if !diagnostics.has_errors() => {
             drop(arena);
+            // Schemas are read from the store: repair them there.
+            store.apply(edits);
             Ok(Document {
                 store,
                 spec,
@@ -385,7 +390,15 @@ mod architecture {
     #[test]
     fn leaf_modules_import_nothing_from_the_crate() {
         let graph = imports();
-        for leaf in ["check", "diag", "parse", "pointer", "schema_format"] {
+        for leaf in [
+            "check",
+            "diag",
+            "fields",
+            "parse",
+            "pointer",
+            "repair",
+            "schema_format",
+        ] {
             assert_eq!(
                 graph[leaf],
                 BTreeSet::new(),

@@ -5,10 +5,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::check;
-use crate::context::{At, Cx, read_via_ref};
+use crate::context::{At, Cx, Problem, read_via_ref};
 use crate::diag::Severity;
 use crate::fields;
 use crate::object::Obj;
+use crate::repair::IGNORED;
 use crate::sink::kind;
 use crate::store::Loc;
 
@@ -120,25 +121,28 @@ pub(crate) fn info<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Info> {
     let mut info = Info {
         title: o.req_str(cx, "title"),
         version: o.req_str(cx, "version"),
-        description: o.str(cx, "description"),
-        terms_of_service: o.str(cx, "termsOfService"),
+        description: o.doc_str(cx, "description"),
+        terms_of_service: o.doc_str(cx, "termsOfService"),
         ..Info::default()
     };
     info.contact = o.get("contact").and_then(|n| {
-        let c = Obj::new(cx, &n, "the contact object", fields::CONTACT)?;
+        let c = Obj::documentation(cx, &n, "the contact object", fields::CONTACT)?;
         Some(Contact {
-            name: c.str(cx, "name"),
-            url: c.str(cx, "url"),
-            email: c.str(cx, "email"),
+            name: c.doc_str(cx, "name"),
+            url: c.doc_str(cx, "url"),
+            email: c.doc_str(cx, "email"),
             extensions: c.finish(cx),
         })
     });
     info.license = o.get("license").and_then(|n| {
-        let l = Obj::new(cx, &n, "the license object", fields::LICENSE)?;
+        let l = Obj::documentation(cx, &n, "the license object", fields::LICENSE)?;
+        let name = l.req_doc_str(cx, "name", "the license is ignored");
+        let url = l.doc_str(cx, "url");
+        let extensions = l.finish(cx);
         Some(License {
-            name: l.req_str(cx, "name"),
-            url: l.str(cx, "url"),
-            extensions: l.finish(cx),
+            name: name?,
+            url,
+            extensions,
         })
     });
     if cx.at_least(3, 0) {
@@ -152,13 +156,17 @@ pub(crate) fn info<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Info> {
 /// `tags` of an object; 3.x tags may be `$ref`s.
 pub(crate) fn tags<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<Tag> {
     let refs = cx.at_least(3, 0);
-    o.list_of(cx, "tags", "tag", refs, |cx, n, _| {
-        let t = Obj::new(cx, n, "a tag object", fields::TAG)?;
+    o.doc_list_of(cx, "tags", "tag", refs, |cx, n, _| {
+        let t = Obj::documentation(cx, n, "a tag object", fields::TAG)?;
+        let name = t.req_doc_str(cx, "name", "the tag is ignored");
+        let description = t.doc_str(cx, "description");
+        let external_docs = external_docs(cx, &t);
+        let extensions = t.finish(cx);
         Some(Tag {
-            name: t.req_str(cx, "name"),
-            description: t.str(cx, "description"),
-            external_docs: external_docs(cx, &t),
-            extensions: t.finish(cx),
+            name: name?,
+            description,
+            external_docs,
+            extensions,
         })
     })
 }
@@ -170,16 +178,19 @@ pub(crate) fn external_docs<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Option<External
     } else {
         n
     };
-    let d = Obj::new(
+    let d = Obj::documentation(
         cx,
         &n,
         "the external documentation object",
         fields::EXTERNAL_DOCS,
     )?;
+    let url = d.req_doc_str(cx, "url", "the external documentation is ignored");
+    let description = d.doc_str(cx, "description");
+    let extensions = d.finish(cx);
     Some(ExternalDocs {
-        url: d.req_str(cx, "url"),
-        description: d.str(cx, "description"),
-        extensions: d.finish(cx),
+        url: url?,
+        description,
+        extensions,
     })
 }
 
@@ -188,8 +199,8 @@ pub(crate) fn server_variable<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<ServerV
     let v = ServerVariable {
         enum_values: o.strs(cx, "enum"),
         default: o.str(cx, "default"),
-        description: o.str(cx, "description"),
-        examples: o.strs(cx, "examples"),
+        description: o.doc_str(cx, "description"),
+        examples: o.doc_strs(cx, "examples"),
         extensions: Default::default(),
     };
     Some(ServerVariable {
@@ -242,7 +253,7 @@ pub(crate) fn correlation_id<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Correlat
     let o = Obj::new(cx, n, "a correlation ID object", fields::CORRELATION_ID)?;
     let location = o.req_str(cx, "location");
     check_message_expression(cx, &o, "correlation ID", &location);
-    let description = o.str(cx, "description");
+    let description = o.doc_str(cx, "description");
     Some(CorrelationId {
         location,
         description,
@@ -294,7 +305,7 @@ pub(crate) fn security_scheme<'s>(
     let flows = o.get("flows").map(|f| f.v.clone());
     Some(SecurityScheme {
         name: name.map(str::to_owned),
-        description: o.str(cx, "description"),
+        description: o.doc_str(cx, "description"),
         param_name: o.str(cx, "name"),
         location: o.str(cx, "in"),
         scheme: o.str(cx, "scheme"),
@@ -345,16 +356,15 @@ pub(crate) fn bindings<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Bindings {
 
 /// Message `examples`: 2.0/2.1 allow free-form objects (taken as payloads when they have no
 /// `payload`/`headers` fields); later versions use `{headers, payload, name, summary}`.
+/// Examples only document, so a lenient load ignores the ones it cannot use.
 pub(crate) fn message_examples<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<MessageExample> {
+    const EXAMPLE_IGNORED: &str = "the example is ignored";
     let Some(n) = o.get("examples") else {
         return Vec::new();
     };
     let serde_json::Value::Array(items) = n.v else {
-        cx.error(
-            "invalid-type",
-            &n.at,
-            format!("`examples` must be an array, found {}", kind(n.v)),
-        );
+        let message = format!("`examples` must be an array, found {}", kind(n.v));
+        cx.report(&n.at, Problem::new("invalid-type", message), Some(IGNORED));
         return Vec::new();
     };
     let structured = cx.at_least(2, 2);
@@ -367,11 +377,8 @@ pub(crate) fn message_examples<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<MessageE
             merged: n.merged,
         };
         let serde_json::Value::Object(map) = item else {
-            cx.error(
-                "invalid-type",
-                &at,
-                format!("a message example must be an object, found {}", kind(item)),
-            );
+            let message = format!("a message example must be an object, found {}", kind(item));
+            cx.report(&at, Problem::new("invalid-type", message), Some(IGNORED));
             continue;
         };
         if !structured && !map.contains_key("payload") && !map.contains_key("headers") {
@@ -391,31 +398,31 @@ pub(crate) fn message_examples<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<MessageE
             continue;
         };
         let e = e.forbid_extensions();
+        let mut ignored = false;
         if !map.contains_key("payload") && !map.contains_key("headers") {
-            cx.error(
+            let problem = Problem::new(
                 "missing-field",
-                &at,
                 "a message example needs `payload` or `headers`",
             );
+            ignored |= cx.report(&at, problem, Some(EXAMPLE_IGNORED));
         }
         let headers = e.get("headers").map(|h| h.v.clone());
-        if let Some(h) = &headers {
-            if !h.is_object() {
-                cx.error(
-                    "invalid-type",
-                    &at.child("headers"),
-                    format!("example `headers` must be an object, found {}", kind(h)),
-                );
-            }
+        if let Some(h) = headers.as_ref().filter(|h| !h.is_object()) {
+            let message = format!("example `headers` must be an object, found {}", kind(h));
+            let problem = Problem::new("invalid-type", message);
+            ignored |= cx.report(&at.child("headers"), problem, Some(EXAMPLE_IGNORED));
         }
-        out.push(MessageExample {
-            name: e.str(cx, "name"),
-            summary: e.str(cx, "summary"),
+        let example = MessageExample {
+            name: e.doc_str(cx, "name"),
+            summary: e.doc_str(cx, "summary"),
             headers,
             payload: e.get("payload").map(|p| p.v.clone()),
             at: Some(at),
             extensions: e.finish(cx),
-        });
+        };
+        if !ignored {
+            out.push(example);
+        }
     }
     out
 }

@@ -9,8 +9,8 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::check::closest;
-use crate::context::{At, Cx, read_via_ref};
-use crate::diag::Severity;
+use crate::context::{At, Cx, Problem, read_via_ref};
+use crate::repair::IGNORED;
 use crate::sink::{AS_WRITTEN, describe, kind};
 use crate::source::Format;
 use crate::store::Loc;
@@ -38,6 +38,27 @@ impl<'s> Obj<'s> {
         what: &'static str,
         fields: &'static [&'static str],
     ) -> Option<Self> {
+        Self::open(cx, node, what, fields, None)
+    }
+
+    /// [`Self::new`] for an object that only documents (contact, license, tag, external
+    /// documentation): a lenient load ignores it, with a warning, when it is not an object.
+    pub fn documentation(
+        cx: &mut Cx<'s>,
+        node: &At<'s>,
+        what: &'static str,
+        fields: &'static [&'static str],
+    ) -> Option<Self> {
+        Self::open(cx, node, what, fields, Some(IGNORED))
+    }
+
+    fn open(
+        cx: &mut Cx<'s>,
+        node: &At<'s>,
+        what: &'static str,
+        fields: &'static [&'static str],
+        assumed: Option<&str>,
+    ) -> Option<Self> {
         match node.v {
             Value::Object(map) => Some(Obj {
                 map,
@@ -49,11 +70,8 @@ impl<'s> Obj<'s> {
                 no_extensions: false,
             }),
             other => {
-                cx.error(
-                    "invalid-type",
-                    &node.at,
-                    format!("{what} must be an object, found {}", kind(other)),
-                );
+                let message = format!("{what} must be an object, found {}", kind(other));
+                cx.report(&node.at, Problem::new("invalid-type", message), assumed);
                 None
             }
         }
@@ -122,9 +140,20 @@ impl<'s> Obj<'s> {
     }
 
     pub fn str(&self, cx: &mut Cx<'s>, key: &str) -> Option<String> {
+        self.string(cx, key, None)
+    }
+
+    /// A string that only documents (`description`, `summary`...): a lenient load ignores it,
+    /// with a warning, when it is not a string.
+    pub fn doc_str(&self, cx: &mut Cx<'s>, key: &str) -> Option<String> {
+        self.string(cx, key, Some(IGNORED))
+    }
+
+    /// A string field; one of the wrong type is reported (read past as `assumed` when given).
+    fn string(&self, cx: &mut Cx<'s>, key: &str, assumed: Option<&str>) -> Option<String> {
         let n = self.get(key)?;
-        match n.v {
-            Value::String(s) => Some(s.clone()),
+        let problem = match n.v {
+            Value::String(s) => return Some(s.clone()),
             Value::Number(_) => {
                 // `version: 1.0` is the most common YAML slip: unquoted, it is a number.
                 let (found, written) = describe(n.v);
@@ -132,25 +161,22 @@ impl<'s> Obj<'s> {
                     Format::Yaml => format!("quote it: `{key}: '{AS_WRITTEN}'`"),
                     Format::Json => format!("quote it: `\"{key}\": \"{AS_WRITTEN}\"`"),
                 };
-                cx.push_written(
-                    Severity::Error,
-                    "invalid-type",
-                    &n.at,
-                    format!("`{key}` must be a string, found {found}"),
-                    Some(help),
+                Problem {
+                    help: Some(help),
                     written,
-                );
-                None
+                    ..Problem::new(
+                        "invalid-type",
+                        format!("`{key}` must be a string, found {found}"),
+                    )
+                }
             }
-            other => {
-                cx.error(
-                    "invalid-type",
-                    &n.at,
-                    format!("`{key}` must be a string, found {}", kind(other)),
-                );
-                None
-            }
-        }
+            other => Problem::new(
+                "invalid-type",
+                format!("`{key}` must be a string, found {}", kind(other)),
+            ),
+        };
+        cx.report(&n.at, problem, assumed);
+        None
     }
 
     pub fn req_str(&self, cx: &mut Cx<'s>, key: &str) -> String {
@@ -165,28 +191,55 @@ impl<'s> Obj<'s> {
         self.str(cx, key).unwrap_or_default()
     }
 
+    /// The required string of an object that only documents (a tag's `name`): when it is
+    /// missing or not a string, a lenient load ignores the whole object (`None`, after a
+    /// warning ending with `ignored`); a strict one reports the error and reads on with `""`.
+    pub fn req_doc_str(&self, cx: &mut Cx<'s>, key: &str, ignored: &str) -> Option<String> {
+        if !self.map.contains_key(key) {
+            let message = format!("{} is missing the required field `{key}`", self.what);
+            let read_past = cx.report(
+                &self.at,
+                Problem::new("missing-field", message),
+                Some(ignored),
+            );
+            return (!read_past).then(String::new);
+        }
+        match self.string(cx, key, Some(ignored)) {
+            Some(s) => Some(s),
+            None if cx.lenient => None,
+            None => Some(String::new()),
+        }
+    }
+
     /// A list of strings.
     pub fn strs(&self, cx: &mut Cx<'s>, key: &str) -> Vec<String> {
+        self.strings(cx, key, None)
+    }
+
+    /// A list of strings that only documents (`examples`): a lenient load ignores it, or the
+    /// items that are not strings, with a warning.
+    pub fn doc_strs(&self, cx: &mut Cx<'s>, key: &str) -> Vec<String> {
+        self.strings(cx, key, Some(IGNORED))
+    }
+
+    fn strings(&self, cx: &mut Cx<'s>, key: &str, assumed: Option<&str>) -> Vec<String> {
         let Some(n) = self.get(key) else {
             return Vec::new();
         };
         let Value::Array(items) = n.v else {
-            cx.error(
-                "invalid-type",
-                &n.at,
-                format!("`{key}` must be an array of strings, found {}", kind(n.v)),
-            );
+            let message = format!("`{key}` must be an array of strings, found {}", kind(n.v));
+            cx.report(&n.at, Problem::new("invalid-type", message), assumed);
             return Vec::new();
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             match item {
                 Value::String(s) => out.push(s.clone()),
-                other => cx.error(
-                    "invalid-type",
-                    &n.at.child(&i.to_string()),
-                    format!("`{key}` items must be strings, found {}", kind(other)),
-                ),
+                other => {
+                    let message = format!("`{key}` items must be strings, found {}", kind(other));
+                    let at = n.at.child(&i.to_string());
+                    cx.report(&at, Problem::new("invalid-type", message), assumed);
+                }
             }
         }
         out
@@ -237,17 +290,39 @@ impl<'s> Obj<'s> {
         key: &str,
         what: &str,
         refs: bool,
+        f: impl FnMut(&mut Cx<'s>, &At<'s>, Option<Loc>) -> Option<T>,
+    ) -> Vec<T> {
+        self.list(cx, key, what, refs, None, f)
+    }
+
+    /// [`Self::list_of`] for a list that only documents (`tags`): a lenient load ignores it,
+    /// with a warning, when it is not a list.
+    pub fn doc_list_of<T>(
+        &self,
+        cx: &mut Cx<'s>,
+        key: &str,
+        what: &str,
+        refs: bool,
+        f: impl FnMut(&mut Cx<'s>, &At<'s>, Option<Loc>) -> Option<T>,
+    ) -> Vec<T> {
+        self.list(cx, key, what, refs, Some(IGNORED), f)
+    }
+
+    fn list<T>(
+        &self,
+        cx: &mut Cx<'s>,
+        key: &str,
+        what: &str,
+        refs: bool,
+        assumed: Option<&str>,
         mut f: impl FnMut(&mut Cx<'s>, &At<'s>, Option<Loc>) -> Option<T>,
     ) -> Vec<T> {
         let Some(n) = self.get(key) else {
             return Vec::new();
         };
         let Value::Array(items) = n.v else {
-            cx.error(
-                "invalid-type",
-                &n.at,
-                format!("`{key}` must be an array, found {}", kind(n.v)),
-            );
+            let message = format!("`{key}` must be an array, found {}", kind(n.v));
+            cx.report(&n.at, Problem::new("invalid-type", message), assumed);
             return Vec::new();
         };
         let mut out = Vec::with_capacity(items.len());

@@ -6,12 +6,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::check::closest;
-use crate::context::{At, Cx, ref_of};
+use crate::context::{At, Cx, Problem, ref_of};
 use crate::diag::Severity;
+use crate::repair;
 use crate::schema_format::SchemaFormat;
 use crate::sink::{describe, kind};
 use crate::source::Format;
-use crate::store::Loc;
+use crate::store::{Change, Edit, Loc};
 
 /// A schema in the document. The model does not copy schemas: it points at them, so that
 /// recursive schemas load and a schema used twice is one schema.
@@ -45,11 +46,23 @@ pub(crate) fn read<'s>(cx: &mut Cx<'s>, node: &At<'s>) -> Schema {
             Err(e) => cx.unresolved(&node.at.child("$ref"), "schema", e),
         }
     }
+    let repairs_before = cx.merged_edits.len();
     walk(cx, node);
+    let merged = node.merged.then(|| {
+        // The repairs of a merged value go into the copy the model keeps.
+        let mut value = node.v.clone();
+        for e in cx.merged_edits.drain(repairs_before..) {
+            let rel = e.at.pointer.strip_prefix(&node.at.pointer);
+            if let Some(rel) = rel.filter(|r| r.is_empty() || r.starts_with('/')) {
+                e.change.apply(&mut value, rel);
+            }
+        }
+        value
+    });
     Schema {
         at: node.at.clone(),
         target,
-        merged: node.merged.then(|| node.v.clone()),
+        merged,
     }
 }
 
@@ -116,7 +129,7 @@ pub(crate) fn walk<'s>(cx: &mut Cx<'s>, node: &At<'s>) {
         }
     }
     for (key, sub) in map {
-        check_keyword(cx, &node.at, key, sub);
+        check_keyword(cx, node, key, sub);
         match key.as_str() {
             "properties" | "patternProperties" | "definitions" | "$defs" | "dependentSchemas" => {
                 if let Value::Object(members) = sub {
@@ -231,8 +244,10 @@ const TYPES: &[&str] = &[
     "string", "number", "integer", "boolean", "object", "array", "null",
 ];
 
-/// Checks the type of a JSON Schema keyword's value (draft 07, as AsyncAPI's schema object).
-fn check_keyword(cx: &mut Cx<'_>, at: &Loc, key: &str, v: &Value) {
+/// Checks the type of a JSON Schema keyword's value (draft 07, as AsyncAPI's schema object)
+/// in the schema `node`. A lenient load repairs the slips [`crate::repair`] names.
+fn check_keyword(cx: &mut Cx<'_>, node: &At<'_>, key: &str, v: &Value) {
+    let at = &node.at;
     let expected = match key {
         "minimum" | "maximum" | "multipleOf" => v.is_number().then_some(()).ok_or("a number"),
         // Draft 04 and OpenAPI 3.0 use booleans here, draft 06+ numbers.
@@ -294,13 +309,53 @@ fn check_keyword(cx: &mut Cx<'_>, at: &Loc, key: &str, v: &Value) {
             },
             _ => {}
         }
-        cx.push_written(
-            Severity::Error,
-            "invalid-schema",
-            &at.child(key),
-            format!("schema keyword `{key}` must be {expected}, found {found}"),
+        let problem = Problem {
+            code: "invalid-schema",
+            message: format!("schema keyword `{key}` must be {expected}, found {found}"),
             help,
             written,
-        );
+        };
+        let (assumed, change) = match repair_keyword(key, v, expected) {
+            Some((assumed, change)) => (Some(assumed), Some(change)),
+            None => (None, None),
+        };
+        let at = at.child(key);
+        if cx.report(&at, problem, assumed.as_deref()) {
+            if let Some(change) = change {
+                cx.edit(Edit { at, change }, node.merged);
+            }
+        }
+    }
+}
+
+/// What a lenient load assumes about a keyword whose value has the wrong type, and how it
+/// rewrites the schema; `None` when the slip has no single reading.
+fn repair_keyword(key: &str, v: &Value, expected: &str) -> Option<(String, Change)> {
+    match (key, v) {
+        ("description" | "$comment", _) => Some((repair::IGNORED.to_owned(), Change::Remove)),
+        ("type", Value::String(t)) => {
+            let t = repair::type_name(t)?;
+            Some((format!("read as `{t}`"), Change::Replace(Value::from(t))))
+        }
+        ("type", Value::Array(items)) => {
+            let names = items
+                .iter()
+                .map(|t| t.as_str().and_then(repair::type_name))
+                .collect::<Option<Vec<&str>>>()?;
+            let shown = names
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some((
+                format!("read as [{shown}]"),
+                Change::Replace(Value::from(names)),
+            ))
+        }
+        (_, Value::String(s)) if expected == "a number" || expected == "a non-negative integer" => {
+            let n = repair::quoted_number(s, expected == "a non-negative integer")?;
+            Some((format!("read as {n}"), Change::Replace(Value::Number(n))))
+        }
+        _ => None,
     }
 }

@@ -188,7 +188,7 @@ fn server<'s>(cx: &mut Cx<'s>, n: &At<'s>, comps: &Components) -> Option<Server>
         url: o.req_str(cx, "url"),
         protocol: o.req_str(cx, "protocol"),
         protocol_version: o.str(cx, "protocolVersion"),
-        description: o.str(cx, "description"),
+        description: o.doc_str(cx, "description"),
         security: security(cx, &o, comps),
         tags: model::tags(cx, &o),
         bindings: model::bindings(cx, &o),
@@ -275,7 +275,7 @@ fn channel<'s>(cx: &mut Cx<'s>, n: &At<'s>, comps: &Components) -> Option<Channe
         parameter(cx, n)
     });
     let c = Channel {
-        description: o.str(cx, "description"),
+        description: o.doc_str(cx, "description"),
         servers: o.strs(cx, "servers"),
         subscribe: o.get("subscribe").and_then(|n| operation(cx, &n, comps)),
         publish: o.get("publish").and_then(|n| operation(cx, &n, comps)),
@@ -344,7 +344,7 @@ fn parameter<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Parameter> {
     let o = Obj::new(cx, n, "a parameter object", PARAMETER)?;
     let schema = o.get("schema").map(|s| schema::read(cx, &s));
     let p = Parameter {
-        description: o.str(cx, "description"),
+        description: o.doc_str(cx, "description"),
         location: o.str(cx, "location"),
         schema,
         extensions: Default::default(),
@@ -392,8 +392,8 @@ fn operation<'s>(cx: &mut Cx<'s>, n: &At<'s>, comps: &Components) -> Option<Oper
     };
     let op = Operation {
         operation_id: o.str(cx, "operationId"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         security: security(cx, &o, comps),
         tags: model::tags(cx, &o),
         external_docs: model::external_docs(cx, &o),
@@ -437,9 +437,9 @@ pub(crate) fn message<'s>(cx: &mut Cx<'s>, n: &At<'s>, origin: Option<Loc>) -> O
             None
         },
         name: o.str(cx, "name"),
-        title: o.str(cx, "title"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        title: o.doc_str(cx, "title"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         content_type: o.str(cx, "contentType"),
         schema_format,
         headers,

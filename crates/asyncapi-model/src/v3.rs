@@ -241,9 +241,9 @@ fn server<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Server> {
         protocol: o.req_str(cx, "protocol"),
         protocol_version: o.str(cx, "protocolVersion"),
         pathname: o.str(cx, "pathname"),
-        title: o.str(cx, "title"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        title: o.doc_str(cx, "title"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         security: security(cx, &o),
         tags: model::tags(cx, &o),
         external_docs: model::external_docs(cx, &o),
@@ -324,9 +324,9 @@ fn channel<'s>(
     let c = Channel {
         address,
         messages,
-        title: o.str(cx, "title"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        title: o.doc_str(cx, "title"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         servers: server_refs,
         parameters,
         tags: model::tags(cx, &o),
@@ -347,8 +347,8 @@ fn parameter<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Parameter> {
     let p = Parameter {
         enum_values: o.strs(cx, "enum"),
         default: o.str(cx, "default"),
-        description: o.str(cx, "description"),
-        examples: o.strs(cx, "examples"),
+        description: o.doc_str(cx, "description"),
+        examples: o.doc_strs(cx, "examples"),
         location: o.str(cx, "location"),
         extensions: Default::default(),
         at: n.at.clone(),
@@ -412,9 +412,9 @@ pub(crate) fn message<'s>(cx: &mut Cx<'s>, n: &At<'s>, origin: Option<Loc>) -> O
     });
     let m = Message {
         name: o.str(cx, "name"),
-        title: o.str(cx, "title"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        title: o.doc_str(cx, "title"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         content_type: o.str(cx, "contentType"),
         payload_format,
         payload,
@@ -602,9 +602,9 @@ fn operation<'s>(
     let op = Operation {
         action: action.unwrap_or(Action::Send),
         channel: channel.clone().unwrap_or_default(),
-        title: o.str(cx, "title"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        title: o.doc_str(cx, "title"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         security: security(cx, &o),
         tags: model::tags(cx, &o),
         external_docs: model::external_docs(cx, &o),
@@ -634,7 +634,7 @@ fn reply<'s>(
             let ao = Obj::new(cx, t, "an operation reply address object", REPLY_ADDRESS)?;
             let location = ao.req_str(cx, "location");
             model::check_message_expression(cx, &ao, "reply address", &location);
-            let description = ao.str(cx, "description");
+            let description = ao.doc_str(cx, "description");
             Some(ReplyAddress {
                 location,
                 description,
