@@ -25,6 +25,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Checks documents and prints every problem found (exit 1 when any is an error).
+    ///
+    /// Always strict: the slips that `generate` reads past with a warning (see `generate
+    /// --help`, `--strict`) are errors here.
     Validate {
         /// The documents to check (YAML or JSON).
         #[arg(required = true)]
@@ -39,6 +42,10 @@ enum Command {
         deny_warnings: bool,
     },
     /// Generates a Rust crate from a document.
+    ///
+    /// Errors in the document stop generation, except slips that touch only documentation or
+    /// have one obvious reading: those are warnings that say what was assumed (`--strict`
+    /// makes them errors too).
     Generate {
         spec: PathBuf,
         /// The folder of the crate: created, or one this command wrote before (files it no
@@ -51,6 +58,8 @@ enum Command {
         deps: DepArgs,
         #[command(flatten)]
         load: LoadArgs,
+        #[command(flatten)]
+        strictness: Strictness,
         /// Write nothing; exit 1 naming every file that is stale, missing or extra.
         #[arg(long)]
         check: bool,
@@ -74,6 +83,8 @@ enum Command {
         gen_args: GenArgs,
         #[command(flatten)]
         load: LoadArgs,
+        #[command(flatten)]
+        strictness: Strictness,
         /// Write nothing; exit 1 naming every file that is stale, missing or extra.
         #[arg(long)]
         check: bool,
@@ -88,15 +99,20 @@ enum Command {
         gen_args: GenArgs,
         #[command(flatten)]
         load: LoadArgs,
+        #[command(flatten)]
+        strictness: Strictness,
         /// The name of your handler type.
         #[arg(long, default_value = "MyHandler")]
         type_name: String,
     },
-    /// Prints the document as the generator sees it after bundling.
+    /// Prints the document as the generator sees it after bundling (slips read past as
+    /// `generate` reads them, unless `--strict`).
     Inspect {
         spec: PathBuf,
         #[command(flatten)]
         load: LoadArgs,
+        #[command(flatten)]
+        strictness: Strictness,
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
@@ -128,6 +144,34 @@ impl LoadArgs {
             url_maps: self.map_url.clone(),
             fetch: self.allow_remote.then(http_fetcher),
             lenient: false,
+        }
+    }
+}
+
+/// Whether slips in the document stop the command.
+#[derive(Debug, Args)]
+struct Strictness {
+    /// Stop at every error in the document, as `validate` does, including the slips that are
+    /// otherwise read past with a warning.
+    #[arg(long, long_help = strict_help())]
+    strict: bool,
+}
+
+fn strict_help() -> String {
+    format!(
+        "Stop at every error in the document, as `validate` does (for CI). Without it, slips \
+         that touch only documentation or have one obvious reading are read past, each with a \
+         located warning saying what was assumed.\n\n{}",
+        asyncapi_model::LENIENT_READINGS
+    )
+}
+
+impl Strictness {
+    /// The load options with slips read past unless `--strict`.
+    fn apply(&self, opts: LoadOptions) -> LoadOptions {
+        LoadOptions {
+            lenient: !self.strict,
+            ..opts
         }
     }
 }
@@ -332,13 +376,19 @@ fn main() -> ExitCode {
             format,
             deny_warnings,
         } => validate(&specs, &load.options(), format, deny_warnings),
-        Command::Inspect { spec, load, format } => inspect(&spec, &load.options(), format),
+        Command::Inspect {
+            spec,
+            load,
+            strictness,
+            format,
+        } => inspect(&spec, &strictness.apply(load.options()), format),
         Command::Generate {
             spec,
             out,
             gen_args,
             deps,
             load,
+            strictness,
             check,
             timings,
         } => generate(
@@ -346,7 +396,7 @@ fn main() -> ExitCode {
             &out,
             &gen_args,
             &deps,
-            &load.options(),
+            &strictness.apply(load.options()),
             check,
             timings,
         ),
@@ -355,15 +405,29 @@ fn main() -> ExitCode {
             out,
             gen_args,
             load,
+            strictness,
             check,
-        } => vendor(&spec, &out, &gen_args, &load.options(), check),
+        } => vendor(
+            &spec,
+            &out,
+            &gen_args,
+            &strictness.apply(load.options()),
+            check,
+        ),
         Command::Scaffold {
             spec,
             out,
             gen_args,
             load,
+            strictness,
             type_name,
-        } => scaffold(&spec, &out, &gen_args, &load.options(), &type_name),
+        } => scaffold(
+            &spec,
+            &out,
+            &gen_args,
+            &strictness.apply(load.options()),
+            &type_name,
+        ),
     }
 }
 
