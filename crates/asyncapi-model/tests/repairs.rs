@@ -207,3 +207,60 @@ fn the_corpus_document_with_quoted_numbers_loads_when_lenient() {
         .expect("the keyword is there");
     assert_eq!(minimum, &json!(0));
 }
+
+/// Over the shared corpus: a lenient load never panics, loads every document a strict load
+/// loads (with the same view and the same diagnostics), and refuses only with errors. Skipped
+/// when the shared corpus is absent.
+#[test]
+fn lenient_loads_what_strict_loads_and_more() {
+    let Some(shared) = common::shared_dir() else {
+        eprintln!("skipped: no shared folder next to the project");
+        return;
+    };
+    let corpus = shared.join("corpus");
+    let Ok(tsv) = std::fs::read_to_string(corpus.join("SOURCES.tsv")) else {
+        eprintln!("skipped: {} has no SOURCES.tsv", corpus.display());
+        return;
+    };
+    let refs = corpus.join("_url-refs");
+    let strict = LoadOptions {
+        root: Some(corpus.clone()),
+        url_maps: ["www.asyncapi.com", "raw.githubusercontent.com"]
+            .iter()
+            .map(|host| asyncapi_model::UrlMap {
+                prefix: format!("https://{host}/"),
+                dir: refs.join(host),
+            })
+            .collect(),
+        ..LoadOptions::default()
+    };
+    let lenient = LoadOptions {
+        lenient: true,
+        ..strict.clone()
+    };
+    let mut newly = Vec::new();
+    for line in tsv.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 5 || cols[4] == "-" {
+            continue;
+        }
+        let path = corpus.join(cols[0]);
+        let lenient_result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&path, &lenient)))
+                .unwrap_or_else(|_| panic!("{}: a lenient load panicked", cols[0]));
+        match (load(&path, &strict), lenient_result) {
+            (Ok(s), Ok(l)) => {
+                assert_eq!(s.diagnostics, l.diagnostics, "{}", cols[0]);
+                assert_eq!(generator_input(&s), generator_input(&l), "{}", cols[0]);
+            }
+            (Ok(_), Err(e)) => panic!("{}: loads strictly, not leniently:\n{e}", cols[0]),
+            (Err(_), Ok(_)) => newly.push(cols[0].to_owned()),
+            (Err(_), Err(e)) => assert!(e.diagnostics.has_errors(), "{}", cols[0]),
+        }
+    }
+    eprintln!("loads only when lenient: {newly:?}");
+    assert!(
+        newly.iter().any(|f| f.starts_with("lego-asyncapi-net")),
+        "{newly:?}"
+    );
+}
