@@ -1,12 +1,17 @@
 //! Project tasks.
 //!
-//! - `cargo xtask generate [--check]`: every AsyncAPI document in `specs/` (with its options in
-//!   a `.toml` file of the same name next to it) becomes a crate in `generated/<crate name>/`.
-//!   `--check` writes nothing and fails, naming every stale, missing or extra file, when
-//!   `generated/` is not what the generator produces now.
-//! - `cargo xtask vendor DIR [--check]`: the same crates, written into `DIR/<crate name>/`
-//!   beside standalone copies of the crates they depend on (`DIR/asyncapi-runtime/`, ...), so
-//!   that `DIR` can be copied into any repository and built there.
+//! - `cargo xtask generate [--check] [--strict]`: every AsyncAPI document in `specs/` (with its
+//!   options in a `.toml` file of the same name next to it) becomes a crate in
+//!   `generated/<crate name>/`. `--check` writes nothing and fails, naming every stale, missing
+//!   or extra file, when `generated/` is not what the generator produces now.
+//! - `cargo xtask vendor DIR [--check] [--strict]`: the same crates, written into
+//!   `DIR/<crate name>/` beside standalone copies of the crates they depend on
+//!   (`DIR/asyncapi-runtime/`, ...), so that `DIR` can be copied into any repository and built
+//!   there.
+//!
+//! As `asyncapi-gen generate` does, both read past slips in a document that touch only
+//! documentation or have one obvious reading, with a warning each
+//! (`asyncapi_model::LENIENT_READINGS`); `--strict` makes every error stop them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,31 +24,29 @@ use asyncapi_codegen::{Change, RuntimeDep, Settings, WriteMode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args
+    let (flags, words): (Vec<&str>, Vec<&str>) = args
         .iter()
         .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["generate"] => report(
-            generate_all(&workspace_root(), WriteMode::Write),
-            "generate",
-        ),
-        ["generate", "--check"] => report(
-            generate_all(&workspace_root(), WriteMode::Check),
+        .partition(|a| a.starts_with("--"));
+    let mode = if flags.contains(&"--check") {
+        WriteMode::Check
+    } else {
+        WriteMode::Write
+    };
+    let strict = flags.contains(&"--strict");
+    let known = flags.iter().all(|f| matches!(*f, "--check" | "--strict"));
+    match words.as_slice() {
+        ["generate"] if known => report(
+            generate_all(&workspace_root(), mode, strict),
             "cargo xtask generate",
         ),
-        ["vendor", dir] => report(
-            vendor_all(&workspace_root(), Path::new(dir), WriteMode::Write),
-            "vendor",
-        ),
-        ["vendor", dir, "--check"] | ["vendor", "--check", dir] => report(
-            vendor_all(&workspace_root(), Path::new(dir), WriteMode::Check),
+        ["vendor", dir] if known => report(
+            vendor_all(&workspace_root(), Path::new(dir), mode, strict),
             &format!("cargo xtask vendor {dir}"),
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask generate [--check]\n       cargo xtask vendor DIR [--check]"
+                "usage: cargo xtask generate [--check] [--strict]\n       cargo xtask vendor DIR [--check] [--strict]"
             );
             ExitCode::from(2)
         }
@@ -92,14 +95,17 @@ fn specs(root: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(specs)
 }
 
-/// Loads a spec and generates its crate, printing warnings and notes.
+/// Loads a spec (reading past slips unless `strict`) and generates its crate, printing
+/// warnings and notes.
 fn generate_one(
     root: &Path,
     spec: &Path,
     settings: &Settings,
+    strict: bool,
 ) -> Result<asyncapi_codegen::Output, String> {
     let opts = asyncapi_model::LoadOptions {
         root: Some(root.join("specs")),
+        lenient: !strict,
         ..Default::default()
     };
     let doc = asyncapi_model::load(spec, &opts).map_err(|e| format!("{}:\n{e}", spec.display()))?;
@@ -114,14 +120,18 @@ fn generate_one(
 }
 
 /// Generates (or checks) every spec; returns the changes made or needed.
-pub fn generate_all(root: &Path, mode: WriteMode) -> Result<(Vec<Change>, WriteMode), String> {
+pub fn generate_all(
+    root: &Path,
+    mode: WriteMode,
+    strict: bool,
+) -> Result<(Vec<Change>, WriteMode), String> {
     let generated_dir = root.join("generated");
     let mut all_changes = Vec::new();
     let mut produced = Vec::new();
     for spec in &specs(root)? {
         let started = Instant::now();
         let settings = settings_for(root, spec)?;
-        let output = generate_one(root, spec, &settings)?;
+        let output = generate_one(root, spec, &settings, strict)?;
         let out_dir = generated_dir.join(&settings.crate_name);
         let changes = asyncapi_codegen::write(&out_dir, &output.files, mode)
             .map_err(|e| format!("{}: {e}", out_dir.display()))?;
@@ -179,13 +189,14 @@ pub fn vendor_all(
     root: &Path,
     dir: &Path,
     mode: WriteMode,
+    strict: bool,
 ) -> Result<(Vec<Change>, WriteMode), String> {
     let mut crates: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut settings_all = Vec::new();
     for spec in &specs(root)? {
         let settings =
             vendor::vendored_settings(&settings_for(root, spec)?).map_err(|e| e.to_string())?;
-        let output = generate_one(root, spec, &settings)?;
+        let output = generate_one(root, spec, &settings, strict)?;
         crates.insert(settings.crate_name.clone(), output.files);
         settings_all.push(settings);
     }
@@ -263,11 +274,13 @@ fn settings_for(root: &Path, spec: &Path) -> Result<Settings, String> {
 mod tests {
     use super::*;
 
-    /// `cargo test` fails when generated/ is stale, as CI's `cargo xtask generate --check` does.
+    /// `cargo test` fails when generated/ is stale, as CI's `cargo xtask generate --check` does,
+    /// or when one of our own specs has a slip (read strictly).
     #[test]
     fn generated_is_fresh() {
+        let strict = true;
         let (changes, _) =
-            generate_all(&workspace_root(), WriteMode::Check).expect("specs generate");
+            generate_all(&workspace_root(), WriteMode::Check, strict).expect("specs generate");
         assert!(
             changes.is_empty(),
             "generated/ is out of date; run `cargo xtask generate`:\n{}",

@@ -30,6 +30,35 @@ impl LoadArgs {
             allow_remote: self.allow_remote,
             url_maps: self.map_url.clone(),
             fetch: self.allow_remote.then(http_fetcher),
+            lenient: false,
+        }
+    }
+}
+
+/// Whether slips in the document stop the command.
+#[derive(Debug, Args)]
+pub struct Strictness {
+    /// Stop at every error in the document, as `validate` does, including the slips that are
+    /// otherwise read past with a warning.
+    #[arg(long, long_help = strict_help())]
+    pub strict: bool,
+}
+
+fn strict_help() -> String {
+    format!(
+        "Stop at every error in the document, as `validate` does (for CI). Without it, slips \
+         that touch only documentation or have one obvious reading are read past, each with a \
+         located warning saying what was assumed.\n\n{}",
+        asyncapi_model::LENIENT_READINGS
+    )
+}
+
+impl Strictness {
+    /// The load options with slips read past unless `--strict`.
+    pub fn apply(&self, opts: LoadOptions) -> LoadOptions {
+        LoadOptions {
+            lenient: !self.strict,
+            ..opts
         }
     }
 }

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use args::{DepArgs, GenArgs, LoadArgs};
+use args::{DepArgs, GenArgs, LoadArgs, Strictness};
 use asyncapi_model::{Document, LoadOptions};
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -27,6 +27,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Checks documents and prints every problem found (exit 1 when any is an error).
+    ///
+    /// Always strict: the slips that `generate` reads past with a warning (see `generate
+    /// --help`, `--strict`) are errors here.
     Validate {
         /// The documents to check (YAML or JSON).
         #[arg(required = true)]
@@ -41,6 +44,10 @@ enum Command {
         deny_warnings: bool,
     },
     /// Generates a Rust crate from a document.
+    ///
+    /// Errors in the document stop generation, except slips that touch only documentation or
+    /// have one obvious reading: those are warnings that say what was assumed (`--strict`
+    /// makes them errors too).
     Generate {
         spec: PathBuf,
         /// The folder of the crate: created, or one this command wrote before (files it no
@@ -53,6 +60,8 @@ enum Command {
         deps: DepArgs,
         #[command(flatten)]
         load: LoadArgs,
+        #[command(flatten)]
+        strictness: Strictness,
         /// Write nothing; exit 1 naming every file that is stale, missing or extra.
         #[arg(long)]
         check: bool,
@@ -76,6 +85,8 @@ enum Command {
         gen_args: GenArgs,
         #[command(flatten)]
         load: LoadArgs,
+        #[command(flatten)]
+        strictness: Strictness,
         /// Write nothing; exit 1 naming every file that is stale, missing or extra.
         #[arg(long)]
         check: bool,
@@ -90,15 +101,20 @@ enum Command {
         gen_args: GenArgs,
         #[command(flatten)]
         load: LoadArgs,
+        #[command(flatten)]
+        strictness: Strictness,
         /// The name of your handler type.
         #[arg(long, default_value = "MyHandler")]
         type_name: String,
     },
-    /// Prints the document as the generator sees it after bundling.
+    /// Prints the document as the generator sees it after bundling (slips read past as
+    /// `generate` reads them, unless `--strict`).
     Inspect {
         spec: PathBuf,
         #[command(flatten)]
         load: LoadArgs,
+        #[command(flatten)]
+        strictness: Strictness,
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
@@ -123,13 +139,19 @@ fn main() -> ExitCode {
             format,
             deny_warnings,
         } => validate(&specs, &load.options(), format, deny_warnings),
-        Command::Inspect { spec, load, format } => inspect(&spec, &load.options(), format),
+        Command::Inspect {
+            spec,
+            load,
+            strictness,
+            format,
+        } => inspect(&spec, &strictness.apply(load.options()), format),
         Command::Generate {
             spec,
             out,
             gen_args,
             deps,
             load,
+            strictness,
             check,
             timings,
         } => generate(
@@ -137,7 +159,7 @@ fn main() -> ExitCode {
             &out,
             &gen_args,
             &deps,
-            &load.options(),
+            &strictness.apply(load.options()),
             check,
             timings,
         ),
@@ -146,15 +168,29 @@ fn main() -> ExitCode {
             out,
             gen_args,
             load,
+            strictness,
             check,
-        } => vendor(&spec, &out, &gen_args, &load.options(), check),
+        } => vendor(
+            &spec,
+            &out,
+            &gen_args,
+            &strictness.apply(load.options()),
+            check,
+        ),
         Command::Scaffold {
             spec,
             out,
             gen_args,
             load,
+            strictness,
             type_name,
-        } => scaffold(&spec, &out, &gen_args, &load.options(), &type_name),
+        } => scaffold(
+            &spec,
+            &out,
+            &gen_args,
+            &strictness.apply(load.options()),
+            &type_name,
+        ),
     }
 }
 

@@ -4,31 +4,19 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::read::{At, Cx, Obj, kind, read_via_ref};
+use crate::check;
+use crate::context::{At, Cx, Problem, read_via_ref};
+use crate::diag::Severity;
+use crate::fields;
+use crate::object::Obj;
+use crate::repair::IGNORED;
+use crate::sink::kind;
 use crate::store::Loc;
+
+pub use crate::schema::Schema;
 
 /// `x-` fields of an object, in document order.
 pub type Extensions = IndexMap<String, Value>;
-
-/// A schema in the document. The model does not copy schemas: it points at them, so that
-/// recursive schemas load and a schema used twice is one schema.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Schema {
-    /// Where the schema (or the `$ref` standing for it) is written.
-    pub at: Loc,
-    /// Where its definition is: the target of a top-level `$ref`, else `at`.
-    pub target: Loc,
-    /// A schema made by applying traits, which exists in no file. Its `$ref`s are absolute.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub merged: Option<Value>,
-}
-
-impl Schema {
-    /// Whether the schema was written as a `$ref`.
-    pub fn is_ref(&self) -> bool {
-        self.at != self.target
-    }
-}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Info {
@@ -123,50 +111,38 @@ pub struct MessageExample {
 /// Protocol bindings, kept as JSON by protocol name.
 pub type Bindings = IndexMap<String, Value>;
 
-pub(crate) const INFO_2: &[&str] = &[
-    "title",
-    "version",
-    "description",
-    "termsOfService",
-    "contact",
-    "license",
-];
-pub(crate) const INFO_3: &[&str] = &[
-    "title",
-    "version",
-    "description",
-    "termsOfService",
-    "contact",
-    "license",
-    "tags",
-    "externalDocs",
-];
-
 pub(crate) fn info<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Info> {
-    let fields = if cx.at_least(3, 0) { INFO_3 } else { INFO_2 };
-    let o = Obj::from_at(cx, n, "the info object", fields)?;
+    let valid = if cx.at_least(3, 0) {
+        fields::v3::INFO
+    } else {
+        fields::v2::INFO
+    };
+    let o = Obj::new(cx, n, "the info object", valid)?;
     let mut info = Info {
         title: o.req_str(cx, "title"),
         version: o.req_str(cx, "version"),
-        description: o.str(cx, "description"),
-        terms_of_service: o.str(cx, "termsOfService"),
+        description: o.doc_str(cx, "description"),
+        terms_of_service: o.doc_str(cx, "termsOfService"),
         ..Info::default()
     };
     info.contact = o.get("contact").and_then(|n| {
-        let c = Obj::from_at(cx, &n, "the contact object", &["name", "url", "email"])?;
+        let c = Obj::documentation(cx, &n, "the contact object", fields::CONTACT)?;
         Some(Contact {
-            name: c.str(cx, "name"),
-            url: c.str(cx, "url"),
-            email: c.str(cx, "email"),
+            name: c.doc_str(cx, "name"),
+            url: c.doc_str(cx, "url"),
+            email: c.doc_str(cx, "email"),
             extensions: c.finish(cx),
         })
     });
     info.license = o.get("license").and_then(|n| {
-        let l = Obj::from_at(cx, &n, "the license object", &["name", "url"])?;
+        let l = Obj::documentation(cx, &n, "the license object", fields::LICENSE)?;
+        let name = l.req_doc_str(cx, "name", "the license is ignored");
+        let url = l.doc_str(cx, "url");
+        let extensions = l.finish(cx);
         Some(License {
-            name: l.req_str(cx, "name"),
-            url: l.str(cx, "url"),
-            extensions: l.finish(cx),
+            name: name?,
+            url,
+            extensions,
         })
     });
     if cx.at_least(3, 0) {
@@ -180,18 +156,17 @@ pub(crate) fn info<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Info> {
 /// `tags` of an object; 3.x tags may be `$ref`s.
 pub(crate) fn tags<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<Tag> {
     let refs = cx.at_least(3, 0);
-    o.list_of(cx, "tags", "tag", refs, |cx, n, _| {
-        let t = Obj::from_at(
-            cx,
-            n,
-            "a tag object",
-            &["name", "description", "externalDocs"],
-        )?;
+    o.doc_list_of(cx, "tags", "tag", refs, |cx, n, _| {
+        let t = Obj::documentation(cx, n, "a tag object", fields::TAG)?;
+        let name = t.req_doc_str(cx, "name", "the tag is ignored");
+        let description = t.doc_str(cx, "description");
+        let external_docs = external_docs(cx, &t);
+        let extensions = t.finish(cx);
         Some(Tag {
-            name: t.req_str(cx, "name"),
-            description: t.str(cx, "description"),
-            external_docs: external_docs(cx, &t),
-            extensions: t.finish(cx),
+            name: name?,
+            description,
+            external_docs,
+            extensions,
         })
     })
 }
@@ -203,31 +178,29 @@ pub(crate) fn external_docs<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Option<External
     } else {
         n
     };
-    let d = Obj::from_at(
+    let d = Obj::documentation(
         cx,
         &n,
         "the external documentation object",
-        &["url", "description"],
+        fields::EXTERNAL_DOCS,
     )?;
+    let url = d.req_doc_str(cx, "url", "the external documentation is ignored");
+    let description = d.doc_str(cx, "description");
+    let extensions = d.finish(cx);
     Some(ExternalDocs {
-        url: d.req_str(cx, "url"),
-        description: d.str(cx, "description"),
-        extensions: d.finish(cx),
+        url: url?,
+        description,
+        extensions,
     })
 }
 
 pub(crate) fn server_variable<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<ServerVariable> {
-    let o = Obj::from_at(
-        cx,
-        n,
-        "a server variable object",
-        &["enum", "default", "description", "examples"],
-    )?;
+    let o = Obj::new(cx, n, "a server variable object", fields::SERVER_VARIABLE)?;
     let v = ServerVariable {
         enum_values: o.strs(cx, "enum"),
         default: o.str(cx, "default"),
-        description: o.str(cx, "description"),
-        examples: o.strs(cx, "examples"),
+        description: o.doc_str(cx, "description"),
+        examples: o.doc_strs(cx, "examples"),
         extensions: Default::default(),
     };
     Some(ServerVariable {
@@ -236,32 +209,51 @@ pub(crate) fn server_variable<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<ServerV
     })
 }
 
-/// A `location` runtime expression must point into the message's headers or payload:
-/// `$message.header#/...` or `$message.payload#/...` (the official schemas' pattern).
+/// Reports a `location` that is not a runtime expression into the message ([`check::message_expression`]).
 pub(crate) fn check_message_expression(cx: &mut Cx<'_>, o: &Obj<'_>, what: &str, location: &str) {
-    if location.is_empty()
-        || location.starts_with("$message.header#")
-        || location.starts_with("$message.payload#")
-    {
-        return;
+    if let Err(message) = check::message_expression(what, location) {
+        cx.error("invalid-expression", &o.field_at("location"), message);
     }
-    cx.error(
-        "invalid-expression",
-        &o.field_at("location"),
-        format!("{what} location `{location}` must be a runtime expression starting with `$message.header#` or `$message.payload#`"),
-    );
+}
+
+/// Reports a component key that breaks [`check::component_key`].
+pub(crate) fn check_component_key(cx: &mut Cx<'_>, name: &str, at: &Loc) {
+    if let Err(message) = check::component_key(name) {
+        cx.error("invalid-name", at, message);
+    }
+}
+
+/// Warns when a channel address (the channel at `at`) and its parameters disagree.
+pub(crate) fn check_address_parameters<'a>(
+    cx: &mut Cx<'_>,
+    address: &str,
+    params: impl IntoIterator<Item = &'a String>,
+    at: &Loc,
+) {
+    let mismatch = check::address_parameters(address, params.into_iter().map(String::as_str));
+    for u in &mismatch.undefined {
+        cx.warn(
+            "undefined-parameter",
+            at,
+            format!("channel address `{address}` uses `{{{u}}}` but `parameters` does not define `{u}`; it is taken as a string"),
+            None,
+        );
+    }
+    for d in mismatch.unused {
+        cx.warn(
+            "unused-parameter",
+            &at.child("parameters").child(d),
+            format!("parameter `{d}` does not appear in channel address `{address}`"),
+            None,
+        );
+    }
 }
 
 pub(crate) fn correlation_id<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<CorrelationId> {
-    let o = Obj::from_at(
-        cx,
-        n,
-        "a correlation ID object",
-        &["location", "description"],
-    )?;
+    let o = Obj::new(cx, n, "a correlation ID object", fields::CORRELATION_ID)?;
     let location = o.req_str(cx, "location");
     check_message_expression(cx, &o, "correlation ID", &location);
-    let description = o.str(cx, "description");
+    let description = o.doc_str(cx, "description");
     Some(CorrelationId {
         location,
         description,
@@ -269,27 +261,6 @@ pub(crate) fn correlation_id<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Correlat
     })
 }
 
-const SECURITY_2: &[&str] = &[
-    "type",
-    "description",
-    "name",
-    "in",
-    "scheme",
-    "bearerFormat",
-    "flows",
-    "openIdConnectUrl",
-];
-const SECURITY_3: &[&str] = &[
-    "type",
-    "description",
-    "name",
-    "in",
-    "scheme",
-    "bearerFormat",
-    "flows",
-    "openIdConnectUrl",
-    "scopes",
-];
 const SECURITY_TYPES: &[&str] = &[
     "userPassword",
     "apiKey",
@@ -311,18 +282,17 @@ pub(crate) fn security_scheme<'s>(
     name: Option<&str>,
     n: &At<'s>,
 ) -> Option<SecurityScheme> {
-    let fields = if cx.at_least(3, 0) {
-        SECURITY_3
+    let valid = if cx.at_least(3, 0) {
+        fields::v3::SECURITY_SCHEME
     } else {
-        SECURITY_2
+        fields::v2::SECURITY_SCHEME
     };
-    let o = Obj::from_at(cx, n, "a security scheme object", fields)?;
+    let o = Obj::new(cx, n, "a security scheme object", valid)?;
     let kind = o.req_str(cx, "type");
     if !kind.is_empty() && !SECURITY_TYPES.contains(&kind.as_str()) {
-        let help =
-            crate::read::closest(&kind, SECURITY_TYPES).map(|c| format!("did you mean `{c}`?"));
+        let help = check::closest(&kind, SECURITY_TYPES).map(|c| format!("did you mean `{c}`?"));
         cx.push(
-            crate::diag::Severity::Error,
+            Severity::Error,
             "invalid-value",
             &o.at.child("type"),
             format!(
@@ -335,7 +305,7 @@ pub(crate) fn security_scheme<'s>(
     let flows = o.get("flows").map(|f| f.v.clone());
     Some(SecurityScheme {
         name: name.map(str::to_owned),
-        description: o.str(cx, "description"),
+        description: o.doc_str(cx, "description"),
         param_name: o.str(cx, "name"),
         location: o.str(cx, "in"),
         scheme: o.str(cx, "scheme"),
@@ -386,16 +356,15 @@ pub(crate) fn bindings<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Bindings {
 
 /// Message `examples`: 2.0/2.1 allow free-form objects (taken as payloads when they have no
 /// `payload`/`headers` fields); later versions use `{headers, payload, name, summary}`.
+/// Examples only document, so a lenient load ignores the ones it cannot use.
 pub(crate) fn message_examples<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<MessageExample> {
+    const EXAMPLE_IGNORED: &str = "the example is ignored";
     let Some(n) = o.get("examples") else {
         return Vec::new();
     };
     let serde_json::Value::Array(items) = n.v else {
-        cx.error(
-            "invalid-type",
-            &n.at,
-            format!("`examples` must be an array, found {}", kind(n.v)),
-        );
+        let message = format!("`examples` must be an array, found {}", kind(n.v));
+        cx.report(&n.at, Problem::new("invalid-type", message), Some(IGNORED));
         return Vec::new();
     };
     let structured = cx.at_least(2, 2);
@@ -408,11 +377,8 @@ pub(crate) fn message_examples<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<MessageE
             merged: n.merged,
         };
         let serde_json::Value::Object(map) = item else {
-            cx.error(
-                "invalid-type",
-                &at,
-                format!("a message example must be an object, found {}", kind(item)),
-            );
+            let message = format!("a message example must be an object, found {}", kind(item));
+            cx.report(&at, Problem::new("invalid-type", message), Some(IGNORED));
             continue;
         };
         if !structured && !map.contains_key("payload") && !map.contains_key("headers") {
@@ -423,40 +389,40 @@ pub(crate) fn message_examples<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<MessageE
             });
             continue;
         }
-        let Some(e) = Obj::from_at(
+        let Some(e) = Obj::new(
             cx,
             &node,
             "a message example object",
-            &["headers", "payload", "name", "summary"],
+            fields::MESSAGE_EXAMPLE,
         ) else {
             continue;
         };
         let e = e.forbid_extensions();
+        let mut ignored = false;
         if !map.contains_key("payload") && !map.contains_key("headers") {
-            cx.error(
+            let problem = Problem::new(
                 "missing-field",
-                &at,
                 "a message example needs `payload` or `headers`",
             );
+            ignored |= cx.report(&at, problem, Some(EXAMPLE_IGNORED));
         }
         let headers = e.get("headers").map(|h| h.v.clone());
-        if let Some(h) = &headers {
-            if !h.is_object() {
-                cx.error(
-                    "invalid-type",
-                    &at.child("headers"),
-                    format!("example `headers` must be an object, found {}", kind(h)),
-                );
-            }
+        if let Some(h) = headers.as_ref().filter(|h| !h.is_object()) {
+            let message = format!("example `headers` must be an object, found {}", kind(h));
+            let problem = Problem::new("invalid-type", message);
+            ignored |= cx.report(&at.child("headers"), problem, Some(EXAMPLE_IGNORED));
         }
-        out.push(MessageExample {
-            name: e.str(cx, "name"),
-            summary: e.str(cx, "summary"),
+        let example = MessageExample {
+            name: e.doc_str(cx, "name"),
+            summary: e.doc_str(cx, "summary"),
             headers,
             payload: e.get("payload").map(|p| p.v.clone()),
             at: Some(at),
             extensions: e.finish(cx),
-        });
+        };
+        if !ignored {
+            out.push(example);
+        }
     }
     out
 }

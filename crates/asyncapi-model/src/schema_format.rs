@@ -2,9 +2,6 @@
 
 use serde::Serialize;
 
-use crate::model::Schema;
-use crate::read::{At, Cx};
-
 /// The format a message payload schema is written in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "media_type", rename_all = "kebab-case")]
@@ -53,26 +50,5 @@ impl SchemaFormat {
                 | SchemaFormat::JsonSchema(_)
                 | SchemaFormat::OpenApi(_)
         )
-    }
-}
-
-/// Reads a payload schema in `format`: JSON Schema-like formats are walked (their refs are
-/// checked); other formats only have their top-level `$ref` followed, so that an Avro file
-/// referenced by URL or path is loaded.
-pub(crate) fn payload_schema<'s>(cx: &mut Cx<'s>, node: &At<'s>, format: &SchemaFormat) -> Schema {
-    if format.is_json_schema() {
-        return cx.schema(node);
-    }
-    let mut target = node.at.clone();
-    if let Some(serde_json::Value::String(r)) = crate::read::ref_of(node.v) {
-        match cx.store.resolve(node.at.file, r) {
-            Ok(t) => target = t,
-            Err(e) => cx.unresolved(&node.at.child("$ref"), "schema", e),
-        }
-    }
-    Schema {
-        at: node.at.clone(),
-        target,
-        merged: node.merged.then(|| node.v.clone()),
     }
 }

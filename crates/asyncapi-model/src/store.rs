@@ -11,11 +11,13 @@ use std::path::{Component, Path, PathBuf};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
+use crate::parse::{self, SyntaxError};
 use crate::pointer::{self, LookupError};
 use crate::source::{self, FileId, ReadError, SourceFile};
 
-/// Where `$ref`s may lead. `Default` is the safe setting: files under the spec's folder only,
-/// no network.
+/// How to load a document: where `$ref`s may lead, and whether slips are read past.
+/// `Default` is the safe, strict setting: files under the spec's folder only, no network, every
+/// error an error.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// The folder file refs must stay inside; `None` means the root spec's own folder.
@@ -29,6 +31,12 @@ pub struct LoadOptions {
     pub fetch: Option<Fetcher>,
     /// Serve `http(s)` refs from local folders instead of the network.
     pub url_maps: Vec<UrlMap>,
+    /// Read past slips that touch only documentation or have one obvious reading (a `null`
+    /// description, `type: int`, `minimum: "0"`; the list is [`crate::LENIENT_READINGS`]):
+    /// each is a warning saying what was assumed instead of an error, and schemas are
+    /// repaired in the store so that the generator reads what was assumed. Linters leave it
+    /// off; generators turn it on unless their user asks for strictness.
+    pub lenient: bool,
 }
 
 /// Fetches the text of a remote document; `Err` says why it could not.
@@ -91,6 +99,42 @@ impl Loc {
         Loc {
             file: self.file,
             pointer: pointer::push(&self.pointer, token),
+        }
+    }
+}
+
+/// A change to one node of a file's value: how a lenient load repairs a schema.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Edit {
+    pub at: Loc,
+    pub change: Change,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Change {
+    /// Remove the member (objects only, so that no other pointer moves).
+    Remove,
+    /// Put this value in place of the node.
+    Replace(Value),
+}
+
+impl Change {
+    /// Applies the change to the node at `pointer` below `root`; a node that is not there is
+    /// left alone.
+    pub fn apply(&self, root: &mut Value, pointer: &str) {
+        match self {
+            Change::Replace(v) => {
+                if let Some(node) = root.pointer_mut(pointer) {
+                    *node = v.clone();
+                }
+            }
+            Change::Remove => {
+                let parent = pointer.rfind('/').map_or("", |i| &pointer[..i]);
+                let key = pointer::last_token(pointer);
+                if let Some(Value::Object(map)) = root.pointer_mut(parent) {
+                    map.shift_remove(&key);
+                }
+            }
         }
     }
 }
@@ -203,7 +247,7 @@ pub struct Store {
     by_path: HashMap<PathBuf, FileId>,
     failed: HashMap<PathBuf, String>,
     /// Syntax errors of files, reported once each.
-    pub(crate) syntax_errors: BTreeMap<PathBuf, source::SyntaxError>,
+    pub(crate) syntax_errors: BTreeMap<PathBuf, SyntaxError>,
     root: PathBuf,
     opts: LoadOptions,
 }
@@ -211,7 +255,7 @@ pub struct Store {
 impl Store {
     /// Reads the root document. The root must parse; its refs are loaded by [`Self::load_closure`].
     pub fn open(path: &Path, opts: LoadOptions) -> Result<Store, ReadError> {
-        let file = source::read(path)?;
+        let file = source::read_file(path)?;
         let key = canonical(path);
         let root = match &opts.root {
             Some(r) => canonical(r),
@@ -234,13 +278,9 @@ impl Store {
 
     /// A store made from text held in memory (tests, stdin); `path` names it in diagnostics and
     /// is the base of its relative refs. Text in memory has no file name to trust, so JSON or
-    /// YAML is chosen by content alone ([`source::parse`]).
-    pub fn from_text(
-        path: &Path,
-        text: String,
-        opts: LoadOptions,
-    ) -> Result<Store, source::SyntaxError> {
-        let (format, value) = source::parse(&text)?;
+    /// YAML is chosen by content alone ([`parse::parse`]).
+    pub fn from_text(path: &Path, text: String, opts: LoadOptions) -> Result<Store, SyntaxError> {
+        let (format, value) = parse::parse(&text)?;
         let key = absolute(path);
         let root = match &opts.root {
             Some(r) => canonical(r),
@@ -262,6 +302,19 @@ impl Store {
         };
         store.by_path.insert(key, FileId(0));
         Ok(store)
+    }
+
+    /// The options the store was opened with.
+    pub fn options(&self) -> &LoadOptions {
+        &self.opts
+    }
+
+    /// Applies the edits a lenient load made to repair schemas.
+    pub(crate) fn apply(&mut self, edits: Vec<Edit>) {
+        for e in edits {
+            let file = &mut self.files[e.at.file.0 as usize];
+            e.change.apply(&mut file.value, &e.at.pointer);
+        }
     }
 
     /// The root document.
@@ -321,7 +374,7 @@ impl Store {
             return;
         };
         match (fetch.0)(url) {
-            Ok(text) => match source::parse(&text) {
+            Ok(text) => match parse::parse(&text) {
                 Ok((format, value)) => self.add(
                     key.clone(),
                     SourceFile {
@@ -348,7 +401,7 @@ impl Store {
         if self.by_path.contains_key(path) || self.failed.contains_key(path) {
             return;
         }
-        match source::read(path) {
+        match source::read_file(path) {
             Ok(file) => {
                 self.add(path.to_path_buf(), file);
             }

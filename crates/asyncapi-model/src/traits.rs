@@ -11,7 +11,9 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::read::{At, Cx, Obj};
+use crate::context::{At, Cx};
+use crate::object::Obj;
+use crate::source::FileId;
 
 /// Reads an object with a `traits` field and returns it with its traits applied.
 pub(crate) fn with_traits<'s>(
@@ -22,9 +24,9 @@ pub(crate) fn with_traits<'s>(
     trait_what: &'static str,
     trait_fields: &'static [&'static str],
 ) -> Option<Obj<'s>> {
-    let o = Obj::from_at(cx, n, what, fields)?;
+    let o = Obj::new(cx, n, what, fields)?;
     let traits: Vec<At<'s>> = o.list_of(cx, "traits", "trait", true, |cx, t, _| {
-        let to = Obj::from_at(cx, t, trait_what, trait_fields)?;
+        let to = Obj::new(cx, t, trait_what, trait_fields)?;
         to.finish(cx);
         Some(t.clone())
     });
@@ -117,7 +119,7 @@ pub(crate) fn with_traits<'s>(
 }
 
 /// Rewrites every `$ref` below `value` so that it resolves from any file.
-fn absolutize(cx: &Cx<'_>, file: crate::FileId, value: &mut Value) {
+fn absolutize(cx: &Cx<'_>, file: FileId, value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {

@@ -4,12 +4,20 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::check::template_names;
+use crate::context::{At, Cx, read_via_ref};
+use crate::fields::v2::{
+    CHANNEL, COMPONENTS, MESSAGE, MESSAGE_ONE_OF, MESSAGE_TRAIT, OPERATION, OPERATION_TRAIT,
+    PARAMETER, ROOT, SERVER,
+};
 use crate::model::{
     self, Bindings, CorrelationId, Extensions, ExternalDocs, Info, MessageExample, Schema,
-    SecurityScheme, ServerVariable, Tag,
+    SecurityScheme, ServerVariable, Tag, check_address_parameters, check_component_key,
 };
-use crate::read::{At, Cx, Obj, kind};
+use crate::object::Obj;
+use crate::schema;
 use crate::schema_format::SchemaFormat;
+use crate::sink::kind;
 use crate::store::Loc;
 use crate::traits::with_traits;
 
@@ -117,108 +125,8 @@ pub struct Components {
     pub extensions: Extensions,
 }
 
-const ROOT: &[&str] = &[
-    "asyncapi",
-    "id",
-    "info",
-    "servers",
-    "defaultContentType",
-    "channels",
-    "components",
-    "tags",
-    "externalDocs",
-];
-const SERVER: &[&str] = &[
-    "url",
-    "protocol",
-    "protocolVersion",
-    "description",
-    "variables",
-    "security",
-    "bindings",
-    "tags",
-];
-const CHANNEL: &[&str] = &[
-    "$ref",
-    "description",
-    "servers",
-    "subscribe",
-    "publish",
-    "parameters",
-    "bindings",
-];
-const OPERATION: &[&str] = &[
-    "operationId",
-    "summary",
-    "description",
-    "security",
-    "tags",
-    "externalDocs",
-    "bindings",
-    "traits",
-    "message",
-];
-const OPERATION_TRAIT: &[&str] = &[
-    "operationId",
-    "summary",
-    "description",
-    "security",
-    "tags",
-    "externalDocs",
-    "bindings",
-];
-const MESSAGE: &[&str] = &[
-    "messageId",
-    "headers",
-    "payload",
-    "correlationId",
-    "schemaFormat",
-    "contentType",
-    "name",
-    "title",
-    "summary",
-    "description",
-    "tags",
-    "externalDocs",
-    "bindings",
-    "examples",
-    "traits",
-];
-const MESSAGE_TRAIT: &[&str] = &[
-    "messageId",
-    "headers",
-    "correlationId",
-    "schemaFormat",
-    "contentType",
-    "name",
-    "title",
-    "summary",
-    "description",
-    "tags",
-    "externalDocs",
-    "bindings",
-    "examples",
-];
-const PARAMETER: &[&str] = &["description", "schema", "location"];
-const COMPONENTS: &[&str] = &[
-    "schemas",
-    "servers",
-    "serverVariables",
-    "channels",
-    "messages",
-    "securitySchemes",
-    "parameters",
-    "correlationIds",
-    "operationTraits",
-    "messageTraits",
-    "serverBindings",
-    "channelBindings",
-    "operationBindings",
-    "messageBindings",
-];
-
-pub(crate) fn read<'s>(cx: &mut Cx<'s>, root: &At<'s>) -> Option<AsyncApi> {
-    let o = Obj::from_at(cx, root, "the AsyncAPI document", ROOT)?;
+pub(crate) fn read_document<'s>(cx: &mut Cx<'s>, root: &At<'s>) -> Option<AsyncApi> {
+    let o = Obj::new(cx, root, "the AsyncAPI document", ROOT)?;
     let asyncapi = o.req_str(cx, "asyncapi");
     let id = o.str(cx, "id");
     let info = match o.get("info") {
@@ -252,6 +160,7 @@ pub(crate) fn read<'s>(cx: &mut Cx<'s>, root: &At<'s>) -> Option<AsyncApi> {
         check_channel(cx, name, &c, &servers, n);
         Some(c)
     });
+    check_operation_ids(cx, &channels);
     let default_content_type = o.str(cx, "defaultContentType");
     let tags = model::tags(cx, &o);
     let external_docs = model::external_docs(cx, &o);
@@ -271,7 +180,7 @@ pub(crate) fn read<'s>(cx: &mut Cx<'s>, root: &At<'s>) -> Option<AsyncApi> {
 }
 
 fn server<'s>(cx: &mut Cx<'s>, n: &At<'s>, comps: &Components) -> Option<Server> {
-    let o = Obj::from_at(cx, n, "a server object", SERVER)?;
+    let o = Obj::new(cx, n, "a server object", SERVER)?;
     let variables = o.map_of(cx, "variables", "server variable", true, |cx, _, n, _| {
         model::server_variable(cx, n)
     });
@@ -279,7 +188,7 @@ fn server<'s>(cx: &mut Cx<'s>, n: &At<'s>, comps: &Components) -> Option<Server>
         url: o.req_str(cx, "url"),
         protocol: o.req_str(cx, "protocol"),
         protocol_version: o.str(cx, "protocolVersion"),
-        description: o.str(cx, "description"),
+        description: o.doc_str(cx, "description"),
         security: security(cx, &o, comps),
         tags: model::tags(cx, &o),
         bindings: model::bindings(cx, &o),
@@ -287,7 +196,7 @@ fn server<'s>(cx: &mut Cx<'s>, n: &At<'s>, comps: &Components) -> Option<Server>
         extensions: Default::default(),
         at: n.at.clone(),
     };
-    for var in crate::view::template_names(&s.url) {
+    for var in template_names(&s.url) {
         if !s.variables.contains_key(&var) {
             cx.error(
                 "undefined-variable",
@@ -351,7 +260,7 @@ fn security<'s>(cx: &mut Cx<'s>, o: &Obj<'s>, comps: &Components) -> Vec<Securit
 }
 
 fn channel<'s>(cx: &mut Cx<'s>, n: &At<'s>, comps: &Components) -> Option<Channel> {
-    let o = Obj::from_at(cx, n, "a channel item object", CHANNEL)?;
+    let o = Obj::new(cx, n, "a channel item object", CHANNEL)?;
     let parameters = o.map_of(cx, "parameters", "parameter", true, |cx, name, n, _| {
         if !name
             .chars()
@@ -366,7 +275,7 @@ fn channel<'s>(cx: &mut Cx<'s>, n: &At<'s>, comps: &Components) -> Option<Channe
         parameter(cx, n)
     });
     let c = Channel {
-        description: o.str(cx, "description"),
+        description: o.doc_str(cx, "description"),
         servers: o.strs(cx, "servers"),
         subscribe: o.get("subscribe").and_then(|n| operation(cx, &n, comps)),
         publish: o.get("publish").and_then(|n| operation(cx, &n, comps)),
@@ -400,14 +309,42 @@ fn check_channel(
             );
         }
     }
-    crate::view::check_address_parameters(cx, address, c.parameters.keys(), &n.at);
+    check_address_parameters(cx, address, c.parameters.keys(), &n.at);
+}
+
+/// Every `operationId` must be unique among the operations of `channels`.
+fn check_operation_ids(cx: &mut Cx<'_>, channels: &IndexMap<String, Channel>) {
+    let mut first_at: IndexMap<&str, &Loc> = IndexMap::new();
+    let ops = channels
+        .values()
+        .flat_map(|c| [&c.publish, &c.subscribe])
+        .flatten();
+    for op in ops {
+        let Some(id) = &op.operation_id else { continue };
+        match first_at.get(id.as_str()) {
+            Some(first) => {
+                let first = cx.show_loc(first, op.at.file);
+                let first = first.strip_prefix('#').unwrap_or(&first);
+                cx.error(
+                    "duplicate-operation-id",
+                    &op.at.child("operationId"),
+                    format!(
+                        "operationId `{id}` is also used by the operation at {first}; it must be unique"
+                    ),
+                );
+            }
+            None => {
+                first_at.insert(id, &op.at);
+            }
+        }
+    }
 }
 
 fn parameter<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Parameter> {
-    let o = Obj::from_at(cx, n, "a parameter object", PARAMETER)?;
-    let schema = o.get("schema").map(|s| cx.schema(&s));
+    let o = Obj::new(cx, n, "a parameter object", PARAMETER)?;
+    let schema = o.get("schema").map(|s| schema::read(cx, &s));
     let p = Parameter {
-        description: o.str(cx, "description"),
+        description: o.doc_str(cx, "description"),
         location: o.str(cx, "location"),
         schema,
         extensions: Default::default(),
@@ -433,7 +370,7 @@ fn operation<'s>(cx: &mut Cx<'s>, n: &At<'s>, comps: &Components) -> Option<Oper
         Some(m) => {
             let one_of = match m.v {
                 Value::Object(map) if map.contains_key("oneOf") && !map.contains_key("$ref") => {
-                    let list = Obj::from_at(cx, &m, "a message `oneOf` list", &["oneOf"]);
+                    let list = Obj::new(cx, &m, "a message `oneOf` list", MESSAGE_ONE_OF);
                     let msgs = list.map(|l| {
                         let msgs = l.list_of(cx, "oneOf", "message", true, |cx, t, via| {
                             message(cx, t, via)
@@ -447,18 +384,16 @@ fn operation<'s>(cx: &mut Cx<'s>, n: &At<'s>, comps: &Components) -> Option<Oper
             };
             match one_of {
                 Some(list) => list,
-                None => {
-                    crate::read::read_via_ref(cx, &m, "message", |cx, t, via| message(cx, t, via))
-                        .into_iter()
-                        .collect()
-                }
+                None => read_via_ref(cx, &m, "message", |cx, t, via| message(cx, t, via))
+                    .into_iter()
+                    .collect(),
             }
         }
     };
     let op = Operation {
         operation_id: o.str(cx, "operationId"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         security: security(cx, &o, comps),
         tags: model::tags(cx, &o),
         external_docs: model::external_docs(cx, &o),
@@ -488,10 +423,10 @@ pub(crate) fn message<'s>(cx: &mut Cx<'s>, n: &At<'s>, origin: Option<Loc>) -> O
         .unwrap_or(SchemaFormat::Default);
     let payload = o
         .get("payload")
-        .map(|p| crate::schema_format::payload_schema(cx, &p, &schema_format));
-    let headers = o.get("headers").map(|h| cx.schema(&h));
+        .map(|p| schema::payload(cx, &p, &schema_format));
+    let headers = o.get("headers").map(|h| schema::read(cx, &h));
     let correlation_id = o.get("correlationId").and_then(|c| {
-        crate::read::read_via_ref(cx, &c, "correlation ID", |cx, t, _| {
+        read_via_ref(cx, &c, "correlation ID", |cx, t, _| {
             model::correlation_id(cx, t)
         })
     });
@@ -502,9 +437,9 @@ pub(crate) fn message<'s>(cx: &mut Cx<'s>, n: &At<'s>, origin: Option<Loc>) -> O
             None
         },
         name: o.str(cx, "name"),
-        title: o.str(cx, "title"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        title: o.doc_str(cx, "title"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         content_type: o.str(cx, "contentType"),
         schema_format,
         headers,
@@ -536,11 +471,11 @@ pub(crate) fn message<'s>(cx: &mut Cx<'s>, n: &At<'s>, origin: Option<Loc>) -> O
 }
 
 fn components<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Components> {
-    let o = Obj::from_at(cx, n, "the components object", COMPONENTS)?;
+    let o = Obj::new(cx, n, "the components object", COMPONENTS)?;
     let mut c = Components {
         schemas: o.map_of(cx, "schemas", "schema", false, |cx, name, n, _| {
             check_component_key(cx, name, &n.at);
-            Some(cx.schema(n))
+            Some(schema::read(cx, n))
         }),
         security_schemes: o.map_of(
             cx,
@@ -587,16 +522,19 @@ fn components<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Components> {
         ("messageTraits", MESSAGE_TRAIT, "a message trait object"),
     ] {
         o.map_of(cx, key, "trait", true, |cx, _, n, _| {
-            Obj::from_at(cx, n, what, fields)?.finish(cx);
+            Obj::new(cx, n, what, fields)?.finish(cx);
             // Trait headers are schemas: check their refs even when no message uses the trait.
             if let Value::Object(map) = n.v {
                 if let Some(h) = map.get("headers") {
                     let at = n.at.child("headers");
-                    cx.walk_schema(&At {
-                        v: h,
-                        at: at.clone(),
-                        merged: n.merged,
-                    });
+                    schema::walk(
+                        cx,
+                        &At {
+                            v: h,
+                            at: at.clone(),
+                            merged: n.merged,
+                        },
+                    );
                 }
             }
             Some(())
@@ -606,19 +544,4 @@ fn components<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Components> {
     c.channels = channels;
     c.extensions = o.finish(cx);
     Some(c)
-}
-
-/// Component keys must match `^[a-zA-Z0-9.\-_]+$`.
-pub(crate) fn check_component_key(cx: &mut Cx<'_>, name: &str, at: &Loc) {
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-    {
-        cx.error(
-            "invalid-name",
-            at,
-            format!("component name `{name}` may only contain letters, digits, `.`, `-` and `_`"),
-        );
-    }
 }

@@ -6,15 +6,23 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::check::template_names;
+use crate::context::{At, Cx, read_via_ref, ref_of};
+use crate::fields::v3::{
+    CHANNEL, COMPONENTS, MESSAGE, MESSAGE_TRAIT, MULTI_FORMAT_SCHEMA, OPERATION, OPERATION_TRAIT,
+    PARAMETER, REPLY, REPLY_ADDRESS, ROOT, SERVER,
+};
 use crate::model::{
     self, Bindings, CorrelationId, Extensions, ExternalDocs, Info, MessageExample, Schema,
-    SecurityScheme, ServerVariable, Tag,
+    SecurityScheme, ServerVariable, Tag, check_address_parameters, check_component_key,
 };
-use crate::read::{At, Cx, Obj, kind, read_via_ref};
+use crate::object::Obj;
+use crate::pointer;
+use crate::schema;
 use crate::schema_format::SchemaFormat;
+use crate::sink::kind;
 use crate::store::Loc;
 use crate::traits::with_traits;
-use crate::v2::check_component_key;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AsyncApi {
@@ -154,117 +162,6 @@ pub struct Components {
     pub extensions: Extensions,
 }
 
-const ROOT: &[&str] = &[
-    "asyncapi",
-    "id",
-    "info",
-    "servers",
-    "defaultContentType",
-    "channels",
-    "operations",
-    "components",
-];
-const SERVER: &[&str] = &[
-    "host",
-    "protocol",
-    "protocolVersion",
-    "pathname",
-    "description",
-    "title",
-    "summary",
-    "variables",
-    "security",
-    "tags",
-    "externalDocs",
-    "bindings",
-];
-const CHANNEL: &[&str] = &[
-    "address",
-    "messages",
-    "title",
-    "summary",
-    "description",
-    "servers",
-    "parameters",
-    "tags",
-    "externalDocs",
-    "bindings",
-];
-const OPERATION: &[&str] = &[
-    "action",
-    "channel",
-    "title",
-    "summary",
-    "description",
-    "security",
-    "tags",
-    "externalDocs",
-    "bindings",
-    "traits",
-    "messages",
-    "reply",
-];
-const OPERATION_TRAIT: &[&str] = &[
-    "title",
-    "summary",
-    "description",
-    "security",
-    "tags",
-    "externalDocs",
-    "bindings",
-];
-const MESSAGE: &[&str] = &[
-    "headers",
-    "payload",
-    "correlationId",
-    "contentType",
-    "name",
-    "title",
-    "summary",
-    "description",
-    "tags",
-    "externalDocs",
-    "bindings",
-    "examples",
-    "traits",
-];
-const MESSAGE_TRAIT: &[&str] = &[
-    "headers",
-    "correlationId",
-    "contentType",
-    "name",
-    "title",
-    "summary",
-    "description",
-    "tags",
-    "externalDocs",
-    "bindings",
-    "examples",
-];
-const PARAMETER: &[&str] = &["enum", "default", "description", "examples", "location"];
-const REPLY: &[&str] = &["address", "channel", "messages"];
-const COMPONENTS: &[&str] = &[
-    "schemas",
-    "servers",
-    "channels",
-    "operations",
-    "messages",
-    "securitySchemes",
-    "serverVariables",
-    "parameters",
-    "correlationIds",
-    "replies",
-    "replyAddresses",
-    "externalDocs",
-    "tags",
-    "operationTraits",
-    "messageTraits",
-    "serverBindings",
-    "channelBindings",
-    "operationBindings",
-    "messageBindings",
-];
-
 /// Where channels and their messages are, to turn `$ref`s into keys.
 #[derive(Default)]
 struct Index {
@@ -272,8 +169,8 @@ struct Index {
     messages: HashMap<Loc, (String, String)>,
 }
 
-pub(crate) fn read<'s>(cx: &mut Cx<'s>, root: &At<'s>) -> Option<AsyncApi> {
-    let o = Obj::from_at(cx, root, "the AsyncAPI document", ROOT)?;
+pub(crate) fn read_document<'s>(cx: &mut Cx<'s>, root: &At<'s>) -> Option<AsyncApi> {
+    let o = Obj::new(cx, root, "the AsyncAPI document", ROOT)?;
     let asyncapi = o.req_str(cx, "asyncapi");
     let id = o.str(cx, "id");
     let info = match o.get("info") {
@@ -335,7 +232,7 @@ pub(crate) fn read<'s>(cx: &mut Cx<'s>, root: &At<'s>) -> Option<AsyncApi> {
 }
 
 fn server<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Server> {
-    let o = Obj::from_at(cx, n, "a server object", SERVER)?;
+    let o = Obj::new(cx, n, "a server object", SERVER)?;
     let variables = o.map_of(cx, "variables", "server variable", true, |cx, _, n, _| {
         model::server_variable(cx, n)
     });
@@ -344,9 +241,9 @@ fn server<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Server> {
         protocol: o.req_str(cx, "protocol"),
         protocol_version: o.str(cx, "protocolVersion"),
         pathname: o.str(cx, "pathname"),
-        title: o.str(cx, "title"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        title: o.doc_str(cx, "title"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         security: security(cx, &o),
         tags: model::tags(cx, &o),
         external_docs: model::external_docs(cx, &o),
@@ -356,7 +253,7 @@ fn server<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Server> {
         at: n.at.clone(),
     };
     let template = format!("{}{}", s.host, s.pathname.as_deref().unwrap_or(""));
-    for var in crate::view::template_names(&template) {
+    for var in template_names(&template) {
         if !s.variables.contains_key(&var) {
             cx.error("undefined-variable", &o.at.child("host"), format!("server host or pathname uses `{{{var}}}` but `variables` does not define `{var}`"));
         }
@@ -369,7 +266,7 @@ fn server<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Server> {
 
 fn security<'s>(cx: &mut Cx<'s>, o: &Obj<'s>) -> Vec<SecurityScheme> {
     o.list_of(cx, "security", "security scheme", true, |cx, n, via| {
-        let name = via.as_ref().map(|l| crate::pointer::last_token(&l.pointer));
+        let name = via.as_ref().map(|l| pointer::last_token(&l.pointer));
         model::security_scheme(cx, name.as_deref(), n)
     })
 }
@@ -380,7 +277,7 @@ fn channel<'s>(
     via: Option<Loc>,
     servers: &HashMap<Loc, String>,
 ) -> Option<Channel> {
-    let o = Obj::from_at(cx, n, "a channel object", CHANNEL)?;
+    let o = Obj::new(cx, n, "a channel object", CHANNEL)?;
     let address = match o.get("address") {
         Some(a) if a.v.is_null() => None,
         Some(_) => o.str(cx, "address"),
@@ -391,7 +288,7 @@ fn channel<'s>(
         message(cx, n, via)
     });
     let server_refs = o.list_of(cx, "servers", "server", false, |cx, n, _| {
-        let Some(Value::String(r)) = crate::read::ref_of(n.v) else {
+        let Some(Value::String(r)) = ref_of(n.v) else {
             cx.error(
                 "invalid-type",
                 &n.at,
@@ -422,14 +319,14 @@ fn channel<'s>(
         parameter(cx, n)
     });
     if let Some(a) = &address {
-        crate::view::check_address_parameters(cx, a, parameters.keys(), &n.at);
+        check_address_parameters(cx, a, parameters.keys(), &n.at);
     }
     let c = Channel {
         address,
         messages,
-        title: o.str(cx, "title"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        title: o.doc_str(cx, "title"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         servers: server_refs,
         parameters,
         tags: model::tags(cx, &o),
@@ -446,12 +343,12 @@ fn channel<'s>(
 }
 
 fn parameter<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Parameter> {
-    let o = Obj::from_at(cx, n, "a parameter object", PARAMETER)?;
+    let o = Obj::new(cx, n, "a parameter object", PARAMETER)?;
     let p = Parameter {
         enum_values: o.strs(cx, "enum"),
         default: o.str(cx, "default"),
-        description: o.str(cx, "description"),
-        examples: o.strs(cx, "examples"),
+        description: o.doc_str(cx, "description"),
+        examples: o.doc_strs(cx, "examples"),
         location: o.str(cx, "location"),
         extensions: Default::default(),
         at: n.at.clone(),
@@ -466,15 +363,10 @@ fn parameter<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Parameter> {
 fn any_schema<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> (SchemaFormat, Schema) {
     if let Value::Object(map) = n.v {
         if map.contains_key("schemaFormat") && !map.contains_key("$ref") {
-            if let Some(o) = Obj::from_at(
-                cx,
-                n,
-                "a multi-format schema object",
-                &["schemaFormat", "schema"],
-            ) {
+            if let Some(o) = Obj::new(cx, n, "a multi-format schema object", MULTI_FORMAT_SCHEMA) {
                 let format = SchemaFormat::parse(&o.req_str(cx, "schemaFormat"));
                 let schema = match o.get("schema") {
-                    Some(s) => crate::schema_format::payload_schema(cx, &s, &format),
+                    Some(s) => schema::payload(cx, &s, &format),
                     None => {
                         cx.error(
                             "missing-field",
@@ -493,7 +385,7 @@ fn any_schema<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> (SchemaFormat, Schema) {
             }
         }
     }
-    (SchemaFormat::Default, cx.schema(n))
+    (SchemaFormat::Default, schema::read(cx, n))
 }
 
 pub(crate) fn message<'s>(cx: &mut Cx<'s>, n: &At<'s>, origin: Option<Loc>) -> Option<Message> {
@@ -520,9 +412,9 @@ pub(crate) fn message<'s>(cx: &mut Cx<'s>, n: &At<'s>, origin: Option<Loc>) -> O
     });
     let m = Message {
         name: o.str(cx, "name"),
-        title: o.str(cx, "title"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        title: o.doc_str(cx, "title"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         content_type: o.str(cx, "contentType"),
         payload_format,
         payload,
@@ -544,7 +436,7 @@ pub(crate) fn message<'s>(cx: &mut Cx<'s>, n: &At<'s>, origin: Option<Loc>) -> O
 
 /// The channel key a `$ref` names.
 fn channel_key(cx: &mut Cx<'_>, n: &At<'_>, index: &Index, what: &str) -> Option<String> {
-    let Some(Value::String(r)) = crate::read::ref_of(n.v) else {
+    let Some(Value::String(r)) = ref_of(n.v) else {
         cx.error(
             "invalid-type",
             &n.at,
@@ -556,7 +448,7 @@ fn channel_key(cx: &mut Cx<'_>, n: &At<'_>, index: &Index, what: &str) -> Option
         return None;
     };
     // `#/channels/<key>` names the key directly, even when that channel is itself a `$ref`.
-    if let Some(tokens) = r.strip_prefix('#').and_then(crate::pointer::tokens) {
+    if let Some(tokens) = r.strip_prefix('#').and_then(pointer::tokens) {
         if tokens.len() == 2
             && tokens[0] == "channels"
             && index.channels.values().any(|k| *k == tokens[1])
@@ -593,7 +485,7 @@ fn message_keys<'s>(
     what: &str,
 ) -> Vec<String> {
     o.list_of(cx, "messages", "message", false, |cx, n, _| {
-        let Some(Value::String(r)) = crate::read::ref_of(n.v) else {
+        let Some(Value::String(r)) = ref_of(n.v) else {
             cx.error(
                 "invalid-type",
                 &n.at,
@@ -602,7 +494,7 @@ fn message_keys<'s>(
             return None;
         };
         let mut pair = None;
-        if let Some(tokens) = r.strip_prefix('#').and_then(crate::pointer::tokens) {
+        if let Some(tokens) = r.strip_prefix('#').and_then(pointer::tokens) {
             if tokens.len() == 4 && tokens[0] == "channels" && tokens[2] == "messages" {
                 pair = index
                     .messages
@@ -710,9 +602,9 @@ fn operation<'s>(
     let op = Operation {
         action: action.unwrap_or(Action::Send),
         channel: channel.clone().unwrap_or_default(),
-        title: o.str(cx, "title"),
-        summary: o.str(cx, "summary"),
-        description: o.str(cx, "description"),
+        title: o.doc_str(cx, "title"),
+        summary: o.doc_str(cx, "summary"),
+        description: o.doc_str(cx, "description"),
         security: security(cx, &o),
         tags: model::tags(cx, &o),
         external_docs: model::external_docs(cx, &o),
@@ -733,21 +625,16 @@ fn reply<'s>(
     op_channel: Option<&str>,
     index: &Index,
 ) -> Option<Reply> {
-    let o = Obj::from_at(cx, n, "an operation reply object", REPLY)?;
+    let o = Obj::new(cx, n, "an operation reply object", REPLY)?;
     let channel = o
         .get("channel")
         .and_then(|c| channel_key(cx, &c, index, "reply `channel`"));
     let address = o.get("address").and_then(|a| {
         read_via_ref(cx, &a, "reply address", |cx, t, _| {
-            let ao = Obj::from_at(
-                cx,
-                t,
-                "an operation reply address object",
-                &["location", "description"],
-            )?;
+            let ao = Obj::new(cx, t, "an operation reply address object", REPLY_ADDRESS)?;
             let location = ao.req_str(cx, "location");
             model::check_message_expression(cx, &ao, "reply address", &location);
-            let description = ao.str(cx, "description");
+            let description = ao.doc_str(cx, "description");
             Some(ReplyAddress {
                 location,
                 description,
@@ -767,7 +654,7 @@ fn reply<'s>(
 }
 
 fn components<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Components> {
-    let o = Obj::from_at(cx, n, "the components object", COMPONENTS)?;
+    let o = Obj::new(cx, n, "the components object", COMPONENTS)?;
     let c = Components {
         schemas: o.map_of(cx, "schemas", "schema", false, |cx, name, n, _| {
             check_component_key(cx, name, &n.at);
@@ -814,22 +701,25 @@ fn components<'s>(cx: &mut Cx<'s>, n: &At<'s>) -> Option<Components> {
         ("replies", REPLY, "an operation reply object"),
         (
             "replyAddresses",
-            &["location", "description"][..],
+            REPLY_ADDRESS,
             "an operation reply address object",
         ),
         ("channels", CHANNEL, "a channel object"),
         ("operations", OPERATION, "an operation object"),
     ] {
         o.map_of(cx, key, "component", true, |cx, _, n, _| {
-            Obj::from_at(cx, n, what, fields)?.finish(cx);
+            Obj::new(cx, n, what, fields)?.finish(cx);
             if let Value::Object(map) = n.v {
                 if let Some(h) = map.get("headers") {
                     let at = n.at.child("headers");
-                    cx.walk_schema(&At {
-                        v: h,
-                        at: at.clone(),
-                        merged: n.merged,
-                    });
+                    schema::walk(
+                        cx,
+                        &At {
+                            v: h,
+                            at: at.clone(),
+                            merged: n.merged,
+                        },
+                    );
                 }
             }
             Some(())

@@ -12,11 +12,11 @@ use crate::model::{
     Bindings, CorrelationId, ExternalDocs, Info, MessageExample, Schema, SecurityScheme,
     ServerVariable, Tag,
 };
-use crate::read::Cx;
 use crate::schema_format::SchemaFormat;
 use crate::store::Loc;
-use crate::{v2, v3};
+use crate::{pointer, v2, v3};
 
+pub use crate::check::template_names;
 pub use crate::v3::Action;
 
 /// Index of a channel in [`Api::channels`].
@@ -140,62 +140,15 @@ pub struct Message {
     pub origin: Option<Loc>,
 }
 
-/// The `{names}` in a URL or address template, in order.
-pub fn template_names(template: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        let after = &rest[start + 1..];
-        match after.find('}') {
-            Some(end) => {
-                out.push(after[..end].to_owned());
-                rest = &after[end + 1..];
-            }
-            None => break,
-        }
-    }
-    out
-}
-
-/// Warns when an address and its parameters disagree.
-pub(crate) fn check_address_parameters<'a>(
-    cx: &mut Cx<'_>,
-    address: &str,
-    params: impl Iterator<Item = &'a String>,
-    at: &Loc,
-) {
-    let used = template_names(address);
-    let defined: Vec<&String> = params.collect();
-    for u in &used {
-        if !defined.contains(&u) {
-            cx.warn(
-                "undefined-parameter",
-                at,
-                format!("channel address `{address}` uses `{{{u}}}` but `parameters` does not define `{u}`; it is taken as a string"),
-                None,
-            );
-        }
-    }
-    for d in defined {
-        if !used.contains(d) {
-            cx.warn(
-                "unused-parameter",
-                &at.child("parameters").child(d),
-                format!("parameter `{d}` does not appear in channel address `{address}`"),
-                None,
-            );
-        }
-    }
-}
-
 fn component_name(origin: &Option<Loc>) -> Option<String> {
     let o = origin.as_ref()?;
-    let tokens = crate::pointer::tokens(&o.pointer)?;
+    let tokens = pointer::tokens(&o.pointer)?;
     (tokens.len() == 3 && tokens[0] == "components" && tokens[1] == "messages")
         .then(|| tokens[2].clone())
 }
 
-pub(crate) fn from_v2(cx: &mut Cx<'_>, doc: &v2::AsyncApi) -> Api {
+/// The view of a 2.x document.
+pub(crate) fn from_v2(doc: &v2::AsyncApi) -> Api {
     let mut api = Api {
         version: doc.asyncapi.clone(),
         info: doc.info.clone(),
@@ -221,7 +174,6 @@ pub(crate) fn from_v2(cx: &mut Cx<'_>, doc: &v2::AsyncApi) -> Api {
         schemas: doc.components.schemas.clone(),
         security_schemes: doc.components.security_schemes.clone(),
     };
-    let mut op_ids: IndexMap<String, Loc> = IndexMap::new();
     for (address, c) in &doc.channels {
         let channel_id = api.channels.len();
         let mut channel = Channel {
@@ -316,21 +268,7 @@ pub(crate) fn from_v2(cx: &mut Cx<'_>, doc: &v2::AsyncApi) -> Api {
                 ids.push(id);
             }
             let (key, explicit_key) = match &op.operation_id {
-                Some(id) => {
-                    if let Some(first) = op_ids.get(id) {
-                        let first = cx.show_loc(first, op.at.file);
-                        let first = first.strip_prefix('#').unwrap_or(&first);
-                        cx.error(
-                            "duplicate-operation-id",
-                            &op.at.child("operationId"),
-                            format!(
-                                "operationId `{id}` is also used by the operation at {first}; it must be unique"
-                            ),
-                        );
-                    }
-                    op_ids.entry(id.clone()).or_insert_with(|| op.at.clone());
-                    (id.clone(), true)
-                }
+                Some(id) => (id.clone(), true),
                 None => (format!("{verb} {address}"), false),
             };
             api.operations.push(Operation {
@@ -372,6 +310,7 @@ fn requirements(
     out
 }
 
+/// The view of a 3.x document.
 pub(crate) fn from_v3(doc: &v3::AsyncApi) -> Api {
     let mut api = Api {
         version: doc.asyncapi.clone(),

@@ -218,36 +218,20 @@ asyncapi_runtime::constrained! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct WebhookDeliveryHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -256,9 +240,7 @@ pub struct WebhookDeliveryHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -267,32 +249,18 @@ pub struct WebhookDeliveryHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -485,11 +453,7 @@ pub struct AdobeIoPipelineMetadata {
     /// notifications.
     ///
     /// Example: `"aep_observability_catalog_events"`
-    #[serde(
-        rename = "providerMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "providerMetadata", default, skip_serializing_if = "Option::is_none")]
     pub provider_metadata: Option<String>,
     /// I/O Events event code, the same value as the `x-adobe-event-code` header.
     ///
@@ -515,11 +479,7 @@ pub struct DatasetIngestionBody {
     #[serde(rename = "xdm:ingestionId")]
     pub xdm_ingestion_id: DatasetIngestionBodyXdmIngestionId,
     /// Ingestion id as known to the customer; usually equal to `xdm:ingestionId`.
-    #[serde(
-        rename = "xdm:customerIngestionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "xdm:customerIngestionId", default, skip_serializing_if = "Option::is_none")]
     pub xdm_customer_ingestion_id: Option<DatasetIngestionBodyXdmCustomerIngestionId>,
     #[serde(rename = "xdm:imsOrg")]
     pub xdm_ims_org: ImsOrgId,
@@ -538,28 +498,16 @@ pub struct DatasetIngestionBody {
     /// Name of the Experience Platform sandbox.
     ///
     /// Example: `"prod"`
-    #[serde(
-        rename = "xdm:sandboxName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "xdm:sandboxName", default, skip_serializing_if = "Option::is_none")]
     pub xdm_sandbox_name: Option<DatasetIngestionBodyXdmSandboxName>,
     /// When the notification was sent, in epoch milliseconds written as a decimal string.
     #[serde(rename = "sentTime", default, skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<DatasetIngestionBodySentTime>,
     /// When the notification pipeline picked the event up, in epoch milliseconds.
-    #[serde(
-        rename = "processStartTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "processStartTime", default, skip_serializing_if = "Option::is_none")]
     pub process_start_time: Option<u64>,
     /// When the notification pipeline transformed the event, in epoch milliseconds.
-    #[serde(
-        rename = "transformedTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "transformedTime", default, skip_serializing_if = "Option::is_none")]
     pub transformed_time: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<AdobeIoPipelineHeader>,
@@ -676,36 +624,20 @@ asyncapi_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct DatasetIngestionHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -714,9 +646,7 @@ pub struct DatasetIngestionHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -725,32 +655,18 @@ pub struct DatasetIngestionHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -763,11 +679,7 @@ pub struct DatasetIngestionHeaders {
     #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Event code of Experience Platform notifications (documented by Adobe).
-    #[serde(
-        rename = "x-adobe-event-code",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_code: Option<DatasetIngestionHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -785,11 +697,7 @@ pub struct IdentityMapEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// How the identity was established.
-    #[serde(
-        rename = "authenticatedState",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "authenticatedState", default, skip_serializing_if = "Option::is_none")]
     pub authenticated_state: Option<IdentityMapEntryAuthenticatedState>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -978,36 +886,20 @@ asyncapi_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ProfileUpdateHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -1016,9 +908,7 @@ pub struct ProfileUpdateHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -1027,32 +917,18 @@ pub struct ProfileUpdateHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -1065,11 +941,7 @@ pub struct ProfileUpdateHeaders {
     #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
-    #[serde(
-        rename = "x-adobe-event-code",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_code: Option<ProfileUpdateHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -1230,36 +1102,20 @@ asyncapi_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct SegmentEvaluationHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -1268,9 +1124,7 @@ pub struct SegmentEvaluationHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -1279,32 +1133,18 @@ pub struct SegmentEvaluationHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -1317,11 +1157,7 @@ pub struct SegmentEvaluationHeaders {
     #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
-    #[serde(
-        rename = "x-adobe-event-code",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_code: Option<SegmentEvaluationHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -1488,36 +1324,20 @@ asyncapi_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ReportSuiteChangeHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -1526,9 +1346,7 @@ pub struct ReportSuiteChangeHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -1537,32 +1355,18 @@ pub struct ReportSuiteChangeHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -1575,11 +1379,7 @@ pub struct ReportSuiteChangeHeaders {
     #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
-    #[serde(
-        rename = "x-adobe-event-code",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_code: Option<ReportSuiteChangeHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -1753,36 +1553,20 @@ asyncapi_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct DeliveryStatusHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -1791,9 +1575,7 @@ pub struct DeliveryStatusHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -1802,32 +1584,18 @@ pub struct DeliveryStatusHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -1840,11 +1608,7 @@ pub struct DeliveryStatusHeaders {
     #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
-    #[serde(
-        rename = "x-adobe-event-code",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_code: Option<DeliveryStatusHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -2017,36 +1781,20 @@ asyncapi_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct WorkflowExecutionHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -2055,9 +1803,7 @@ pub struct WorkflowExecutionHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -2066,32 +1812,18 @@ pub struct WorkflowExecutionHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -2104,11 +1836,7 @@ pub struct WorkflowExecutionHeaders {
     #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
-    #[serde(
-        rename = "x-adobe-event-code",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_code: Option<WorkflowExecutionHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -2284,36 +2012,20 @@ asyncapi_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ActivityStateChangeHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -2322,9 +2034,7 @@ pub struct ActivityStateChangeHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -2333,32 +2043,18 @@ pub struct ActivityStateChangeHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -2371,11 +2067,7 @@ pub struct ActivityStateChangeHeaders {
     #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
-    #[serde(
-        rename = "x-adobe-event-code",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_code: Option<ActivityStateChangeHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -2434,11 +2126,7 @@ pub struct JourneyStepBody {
     #[serde(rename = "journeyId")]
     pub journey_id: uuid::Uuid,
     /// Id of the journey version the profile is in.
-    #[serde(
-        rename = "journeyVersionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "journeyVersionId", default, skip_serializing_if = "Option::is_none")]
     pub journey_version_id: Option<uuid::Uuid>,
     /// Id of the step (node) in the journey.
     #[serde(rename = "stepId")]
@@ -2564,36 +2252,20 @@ asyncapi_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct JourneyStepHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -2602,9 +2274,7 @@ pub struct JourneyStepHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -2613,32 +2283,18 @@ pub struct JourneyStepHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -2651,11 +2307,7 @@ pub struct JourneyStepHeaders {
     #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
-    #[serde(
-        rename = "x-adobe-event-code",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_code: Option<JourneyStepHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -2682,11 +2334,7 @@ pub struct ImagingPipelineMeta {
     /// Id of the message in Adobe's pipeline.
     ///
     /// Example: `"1586290300876:944289:VA7_A1:149:0"`
-    #[serde(
-        rename = "pipelineMessageId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pipelineMessageId", default, skip_serializing_if = "Option::is_none")]
     pub pipeline_message_id: Option<String>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -2723,11 +2371,7 @@ pub struct ImagingAdobeIoMetadata {
     /// Kind of event provider; `di_event_code` for Imaging API Events.
     ///
     /// Example: `"di_event_code"`
-    #[serde(
-        rename = "providerMetadata",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "providerMetadata", default, skip_serializing_if = "Option::is_none")]
     pub provider_metadata: Option<String>,
     /// I/O Events event code, the same value as the `x-adobe-event-code` header.
     #[serde(rename = "eventCode", default, skip_serializing_if = "Option::is_none")]
@@ -3179,36 +2823,20 @@ asyncapi_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct LightroomJobStatusHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -3217,9 +2845,7 @@ pub struct LightroomJobStatusHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -3228,32 +2854,18 @@ pub struct LightroomJobStatusHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -3266,11 +2878,7 @@ pub struct LightroomJobStatusHeaders {
     #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Event code of Lightroom API job events (documented by Adobe).
-    #[serde(
-        rename = "x-adobe-event-code",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_code: Option<LightroomJobStatusHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -3386,36 +2994,20 @@ asyncapi_runtime::string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct PhotoshopJobStatusHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
-    #[serde(
-        rename = "x-adobe-event-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_id: Option<uuid::Uuid>,
     /// Id of this delivery attempt; new on every attempt.
-    #[serde(
-        rename = "x-adobe-delivery-id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-delivery-id", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_delivery_id: Option<uuid::Uuid>,
     /// Request id of this delivery attempt, for support requests; new on every attempt.
     #[serde(rename = "x-request-id", default, skip_serializing_if = "Option::is_none")]
     pub x_request_id: Option<WebhookDeliveryHeadersXRequestId>,
     /// Id of the event provider (instance) that raised the event.
-    #[serde(
-        rename = "x-adobe-provider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-provider", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_provider: Option<WebhookDeliveryHeadersXAdobeProvider>,
     /// How many times this event was already attempted, as a decimal string. Absent on the first
     /// attempt.
-    #[serde(
-        rename = "x-adobe-retry-count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-retry-count", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_retry_count: Option<WebhookDeliveryHeadersXAdobeRetryCount>,
     /// Base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the raw request body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key1-path`.
@@ -3424,9 +3016,7 @@ pub struct PhotoshopJobStatusHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_1: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature1,
-    >,
+    pub x_adobe_digital_signature_1: Option<WebhookDeliveryHeadersXAdobeDigitalSignature1>,
     /// Second signature of the same body, checked with the key at
     /// `https://static.adobeioevents.com` + `x-adobe-public-key2-path`. The event is authentic if
     /// either signature verifies.
@@ -3435,32 +3025,18 @@ pub struct PhotoshopJobStatusHeaders {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub x_adobe_digital_signature_2: Option<
-        WebhookDeliveryHeadersXAdobeDigitalSignature2,
-    >,
+    pub x_adobe_digital_signature_2: Option<WebhookDeliveryHeadersXAdobeDigitalSignature2>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 1.
-    #[serde(
-        rename = "x-adobe-public-key1-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key1-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key1_path: Option<WebhookDeliveryHeadersXAdobePublicKey1Path>,
     /// Path, on `https://static.adobeioevents.com`, of the PEM public key for signature 2.
-    #[serde(
-        rename = "x-adobe-public-key2-path",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-public-key2-path", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_public_key2_path: Option<WebhookDeliveryHeadersXAdobePublicKey2Path>,
     /// Legacy base64 HMAC-SHA256 of the raw body keyed with the client secret. Deprecated since
     /// 2022; verify the digital signatures instead.
     ///
     /// Deprecated by the API description.
-    #[serde(
-        rename = "x-adobe-signature",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-signature", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_signature: Option<String>,
     /// Adobe sends `Adobe/1.0`.
     ///
@@ -3473,11 +3049,7 @@ pub struct PhotoshopJobStatusHeaders {
     #[serde(rename = "content-type", default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Event code of Photoshop API job events (documented by Adobe).
-    #[serde(
-        rename = "x-adobe-event-code",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
     pub x_adobe_event_code: Option<PhotoshopJobStatusHeadersXAdobeEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
