@@ -6,6 +6,7 @@
 //! side turns typed messages into an [`Outgoing`] and hands it to a [`Sink`].
 
 pub mod address;
+pub mod channels;
 pub mod dispatch;
 pub mod error;
 pub mod expr;
@@ -13,6 +14,10 @@ pub mod headers;
 pub mod types;
 
 pub use address::AddressTemplate;
+pub use channels::{
+    Action, ApiDescription, Binding, ChannelInfo, MessageInfo, OperationInfo, ReplyInfo,
+    SecurityInfo, ServerError, ServerInfo, ServerVariable,
+};
 pub use dispatch::{Candidate, Context, Dispatch, Dispatched, Incoming, Outgoing, Sink};
 pub use error::{DispatchError, HandlerError, PayloadError, SendError};
 pub use headers::Headers;
@@ -20,6 +25,10 @@ pub use headers::Headers;
 /// What generated code uses, under one path.
 pub mod codegen {
     pub use crate::address::{AddressTemplate, StaticAddress, render_address};
+    pub use crate::channels::{
+        Action, ApiDescription, Binding, ChannelInfo, MessageInfo, OperationInfo, ReplyInfo,
+        SecurityInfo, ServerInfo, ServerVariable,
+    };
     pub use crate::dispatch::{
         Candidate, Context, Dispatch, Dispatched, HeaderKind, Incoming, Outgoing, Parsed, Sink,
         accepts, context, decode_headers, decode_json, decode_param, decode_payload,
