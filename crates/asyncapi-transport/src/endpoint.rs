@@ -320,6 +320,22 @@ impl Endpoint {
         })
     }
 
+    /// The endpoint of server `name` as a generated `connect` function builds it: the
+    /// environment's settings (`{env_prefix}_HOST`, `{env_prefix}_USERNAME`, ... see
+    /// [`ServerSettings::from_env`]) over `settings` given in code, over the document.
+    pub fn configured(
+        api: &ApiDescription,
+        name: &str,
+        env_prefix: &str,
+        settings: ServerSettings,
+    ) -> Result<Endpoint, ConfigError> {
+        let server = api
+            .server(name)
+            .map_err(|e| ConfigError::new(e.to_string()))?;
+        let merged = ServerSettings::from_env(env_prefix, server)?.or(settings);
+        Endpoint::from_server(api, name, &merged)
+    }
+
     /// `host:port`, with `default_port` when none is set.
     pub fn authority(&self, default_port: u16) -> String {
         let port = self.port.unwrap_or(default_port);
@@ -533,5 +549,19 @@ mod tests {
         let bad = |k: &str| (k == "APP_SASL").then(|| "kerberos".to_owned());
         let err = ServerSettings::from_lookup("APP", server, bad).unwrap_err();
         assert!(err.to_string().contains("APP_SASL: `kerberos`"), "{err}");
+    }
+
+    #[test]
+    fn configured_is_from_server_with_code_settings_when_the_environment_is_silent() {
+        let prefix = "ASYNCAPI_TRANSPORT_TEST_NOBODY_SETS_THIS";
+        let code = ServerSettings {
+            host: Some("127.0.0.1:41883".into()),
+            ..ServerSettings::default()
+        };
+        let e = Endpoint::configured(&API, "local", prefix, code.clone()).unwrap();
+        assert_eq!(e, Endpoint::from_server(&API, "local", &code).unwrap());
+        assert_eq!(e.server.as_deref(), Some("local"));
+        let err = Endpoint::configured(&API, "staging", prefix, code).unwrap_err();
+        assert!(err.to_string().contains("`staging`"), "{err}");
     }
 }
