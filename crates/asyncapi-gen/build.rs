@@ -7,7 +7,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The support crates, by folder under `crates/` (= package name).
-const SUPPORT_CRATES: &[&str] = &["asyncapi-runtime", "adobe-io-transport"];
+const SUPPORT_CRATES: &[&str] = &[
+    "asyncapi-runtime",
+    "asyncapi-transport",
+    "adobe-io-transport",
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));

@@ -192,26 +192,23 @@ pub fn vendor_all(
     strict: bool,
 ) -> Result<(Vec<Change>, WriteMode), String> {
     let mut crates: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    let mut settings_all = Vec::new();
+    let mut needs = Vec::new();
     for spec in &specs(root)? {
         let settings =
             vendor::vendored_settings(&settings_for(root, spec)?).map_err(|e| e.to_string())?;
         let output = generate_one(root, spec, &settings, strict)?;
         crates.insert(settings.crate_name.clone(), output.files);
-        settings_all.push(settings);
+        needs.push(output.support_packages);
     }
-    let mut packages = vec![RUNTIME_PACKAGE.to_owned()];
-    for s in &settings_all {
-        packages.extend(s.reexports.iter().map(|r| r.package.clone()));
-    }
+    let mut packages: Vec<String> = needs.iter().flatten().cloned().collect();
+    packages.push(RUNTIME_PACKAGE.to_owned());
     packages.sort();
     packages.dedup();
-    let names: Vec<&str> = packages.iter().map(String::as_str).collect();
-    let sources =
-        Sources::read(root, &names).map_err(|e| format!("cannot read the support crates: {e}"))?;
-    for settings in &settings_all {
+    let sources = Sources::read_with_dependencies(root, &packages)
+        .map_err(|e| format!("cannot read the support crates: {e}"))?;
+    for packages in &needs {
         for (name, files) in
-            vendor::support_crates_for(&sources, settings).map_err(|e| e.to_string())?
+            vendor::support_crates_for(&sources, packages).map_err(|e| e.to_string())?
         {
             crates.insert(name, files);
         }

@@ -5,6 +5,7 @@
 //! crate_name = "adobe-io-events"   # default: from the spec's file name
 //! perspective = "client"           # or "app" (the default)
 //! strict_enums = false             # unknown enum values are errors instead of `Unknown(..)`
+//! adapters = false                 # no protocol features and `connect` module (default: true)
 //!
 //! # A transport re-exported as `adobe_io_events::transport` behind the `transport` feature;
 //! # it sits beside the runtime crate (in this repository: crates/adobe-io-transport).
@@ -25,6 +26,8 @@ pub struct SpecConfig {
     pub crate_name: Option<String>,
     pub perspective: Option<String>,
     pub strict_enums: Option<bool>,
+    /// Protocol features and `connect` functions for the servers (default true).
+    pub adapters: Option<bool>,
     #[serde(default)]
     pub reexport: Vec<ReexportConfig>,
 }
@@ -56,12 +59,27 @@ impl SpecConfig {
         if let Some(strict) = self.strict_enums {
             settings.types.open_enums = !strict;
         }
+        if let Some(adapters) = self.adapters {
+            settings.adapters = adapters;
+        }
         for r in &self.reexport {
             check_crate_name(&r.package)?;
             if !is_identifier(&r.module) {
                 return Err(format!(
                     "reexport module `{}` is not a Rust identifier",
                     r.module
+                ));
+            }
+            if crate::emit::MODULES.contains(&r.module.as_str()) {
+                return Err(format!(
+                    "reexport module `{}` is the name of a module the generated crate has",
+                    r.module
+                ));
+            }
+            if crate::protocols::FEATURES.contains(&r.feature.as_str()) {
+                return Err(format!(
+                    "reexport feature `{}` is the name of a protocol feature (mqtt, kafka, nats, amqp, websocket, http)",
+                    r.feature
                 ));
             }
             settings.reexports.push(Reexport {

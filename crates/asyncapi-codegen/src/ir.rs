@@ -28,6 +28,58 @@ pub struct ChannelIr {
     /// Parameters struct name and fields, when the address has parameters.
     pub params: Option<ParamsIr>,
     pub description: Option<String>,
+    /// Names of the servers the channel is on (`channel.servers`); empty: all of them.
+    pub servers: Vec<String>,
+    pub bindings: Vec<BindingIr>,
+}
+
+/// One protocol's binding object, as JSON text (`$ref`s and traits applied).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingIr {
+    pub protocol: String,
+    pub json: String,
+}
+
+/// One of the document's servers.
+#[derive(Debug, Clone)]
+pub struct ServerIr {
+    pub key: String,
+    /// Where the server is in the document (`file#/pointer`).
+    pub origin: String,
+    /// The URL template, as the README shows it (`mqtt://broker:{port}`).
+    pub url: String,
+    pub protocol: String,
+    pub protocol_version: Option<String>,
+    /// Host and port, possibly with `{variables}`: 3.x `host`, or a 2.x `url` without
+    /// its scheme, path and query.
+    pub host: String,
+    /// 3.x `pathname`, or the path of a 2.x `url` (when not empty).
+    pub pathname: Option<String>,
+    pub description: Option<String>,
+    pub variables: Vec<ServerVariableIr>,
+    pub security: Vec<SecurityIr>,
+    pub bindings: Vec<BindingIr>,
+    /// The cargo feature of the generated crate whose adapter connects to this server,
+    /// when an adapter knows the protocol.
+    pub feature: Option<&'static str>,
+    /// The `connect` function of the server, when it has a feature.
+    pub connect_fn: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerVariableIr {
+    pub name: String,
+    pub default: Option<String>,
+    pub allowed: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SecurityIr {
+    pub name: Option<String>,
+    pub kind: String,
+    pub scheme: Option<String>,
+    pub param_name: Option<String>,
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +120,7 @@ pub struct MessageIr {
     pub summary: Option<String>,
     pub description: Option<String>,
     pub examples: Vec<asyncapi_model::model::MessageExample>,
+    pub bindings: Vec<BindingIr>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +138,7 @@ pub struct OperationIr {
     pub reply: Option<ReplyIr>,
     pub summary: Option<String>,
     pub description: Option<String>,
+    pub bindings: Vec<BindingIr>,
 }
 
 #[derive(Debug, Clone)]
@@ -100,7 +154,7 @@ pub struct Ir {
     pub title: String,
     pub version: String,
     pub description: Option<String>,
-    pub servers: Vec<(String, String, String)>,
+    pub servers: Vec<ServerIr>,
     pub channels: Vec<ChannelIr>,
     pub messages: Vec<MessageIr>,
     pub operations: Vec<OperationIr>,

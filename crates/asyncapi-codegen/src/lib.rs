@@ -16,6 +16,7 @@ pub mod lower;
 pub mod manifest;
 pub mod names;
 pub mod notes;
+pub mod protocols;
 pub mod readme;
 pub mod render;
 pub mod settings;
@@ -41,6 +42,10 @@ pub struct Output {
     pub handler_methods: Vec<(String, String)>,
     /// Each message's Rust names, for tools and tests that use the generated crate.
     pub messages: Vec<MessageInfo>,
+    /// The hand-written packages the crate depends on by path or version (the runtime, each
+    /// re-exported crate, the transports when a protocol feature exists), sorted: what
+    /// vendoring must write beside it.
+    pub support_packages: Vec<String>,
     /// How long each step took (not part of the output: equal outputs may differ here).
     pub timings: Timings,
 }
@@ -51,6 +56,7 @@ impl PartialEq for Output {
             && self.notes == other.notes
             && self.handler_methods == other.handler_methods
             && self.messages == other.messages
+            && self.support_packages == other.support_packages
     }
 }
 
@@ -135,6 +141,8 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
             ))]
         }),
         Box::new(move || vec![emit::types::prelude(types_ref)]),
+        Box::new(move || emit::channels::items(ir_ref)),
+        Box::new(move || emit::connect::items(ir_ref, &settings_ref.crate_name)),
     ];
     for chunk in ids.chunks(TYPES_PER_CHUNK) {
         jobs.push(Box::new(move || {
@@ -156,6 +164,8 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
     let publisher = with_header(next());
     let lib = with_header(next());
     let mut types_text = with_header(next());
+    let channels = with_header(next());
+    let connect = next();
     for chunk in rendered {
         if !chunk.is_empty() {
             types_text.push('\n');
@@ -169,6 +179,10 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
     files.insert("src/publisher.rs".to_owned(), publisher);
     files.insert("src/lib.rs".to_owned(), lib);
     files.insert("src/types.rs".to_owned(), types_text);
+    files.insert("src/channels.rs".to_owned(), channels);
+    if !connect.is_empty() {
+        files.insert("src/connect.rs".to_owned(), with_header(connect));
+    }
     files.insert(
         "Cargo.toml".to_owned(),
         manifest::cargo_toml(settings, &types.uses, &ir),
@@ -208,11 +222,19 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Output, GenerateE
         .collect();
     let mut notes = types.notes;
     notes.extend(ir.notes.iter().cloned());
+    let mut support_packages = vec![vendor::RUNTIME_PACKAGE.to_owned()];
+    support_packages.extend(settings.reexports.iter().map(|r| r.package.clone()));
+    if !emit::connect::features(&ir).is_empty() {
+        support_packages.push(protocols::TRANSPORT_PACKAGE.to_owned());
+    }
+    support_packages.sort();
+    support_packages.dedup();
     Ok(Output {
         files,
         notes,
         handler_methods,
         messages,
+        support_packages,
         timings,
     })
 }

@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use asyncapi_model::Document;
 use asyncapi_model::view::Action;
 
-use crate::ir::{ChannelIr, Ir, MessageIr, OperationIr, ParamField, ParamsIr, ReplyIr, Role};
+use crate::ir::{
+    BindingIr, ChannelIr, Ir, MessageIr, OperationIr, ParamField, ParamsIr, ReplyIr, Role,
+    SecurityIr, ServerIr, ServerVariableIr,
+};
 use crate::names::{Case, Registry, pascal, snake};
 use crate::notes::{Note, describe};
 use crate::settings::{Perspective, Settings};
@@ -82,15 +85,12 @@ pub fn lower(
         &operations,
     ));
     let api = &doc.api;
+    let servers = lower_servers(doc, settings.adapters, &mut notes);
     Ir {
         title: api.info.title.clone(),
         version: api.info.version.clone(),
         description: api.info.description.clone(),
-        servers: api
-            .servers
-            .iter()
-            .map(|s| (s.name.clone(), s.url.clone(), s.protocol.clone()))
-            .collect(),
+        servers,
         channels,
         messages,
         operations,
@@ -136,6 +136,8 @@ fn lower_channels(
                 const_name,
                 params,
                 description: c.description.clone().or_else(|| c.summary.clone()),
+                servers: c.servers.clone(),
+                bindings: bindings(&c.bindings),
             }
         })
         .collect()
@@ -180,9 +182,110 @@ fn lower_messages(
                 summary: m.summary.clone().or_else(|| m.title.clone()),
                 description: m.description.clone(),
                 examples: m.examples.clone(),
+                bindings: bindings(&m.bindings),
             }
         })
         .collect()
+}
+
+/// A `bindings` object as JSON text per protocol, in document order.
+fn bindings(b: &asyncapi_model::model::Bindings) -> Vec<BindingIr> {
+    b.iter()
+        .map(|(protocol, value)| BindingIr {
+            protocol: protocol.clone(),
+            json: serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned()),
+        })
+        .collect()
+}
+
+/// The servers, each with the feature and `connect` function of its adapter when one
+/// speaks its protocol (else a note says there is none).
+fn lower_servers(doc: &Document, adapters: bool, notes: &mut Vec<Note>) -> Vec<ServerIr> {
+    let mut functions = Registry::new(Case::Snake);
+    doc.api
+        .servers
+        .iter()
+        .map(|s| {
+            let (host, pathname) = split_url(&s.url);
+            let feature = crate::protocols::feature(&s.protocol).filter(|_| adapters);
+            if feature.is_none() && adapters {
+                notes.push(Note {
+                    at: describe(doc, &s.at),
+                    message: format!(
+                        "server `{}` speaks `{}`, which no adapter of asyncapi-transport supports (mqtt, kafka, nats, amqp, ws, http and their secure forms): it gets no `connect` function",
+                        s.name, s.protocol
+                    ),
+                });
+            }
+            ServerIr {
+                key: s.name.clone(),
+                origin: describe(doc, &s.at),
+                url: s.url.clone(),
+                protocol: s.protocol.clone(),
+                protocol_version: s.protocol_version.clone(),
+                host,
+                pathname,
+                description: s.description.clone(),
+                variables: s
+                    .variables
+                    .iter()
+                    .map(|(name, v)| ServerVariableIr {
+                        name: name.clone(),
+                        default: v.default.clone(),
+                        allowed: v.enum_values.clone(),
+                    })
+                    .collect(),
+                security: s
+                    .security
+                    .iter()
+                    .map(|sec| SecurityIr {
+                        name: sec.name.clone(),
+                        kind: sec.kind.clone(),
+                        scheme: sec.scheme.clone(),
+                        param_name: sec.param_name.clone(),
+                        location: sec.location.clone(),
+                    })
+                    .collect(),
+                bindings: bindings(&s.bindings),
+                feature,
+                connect_fn: feature.map(|_| functions.unique(&snake(&s.name, "server"))),
+            }
+        })
+        .collect()
+}
+
+/// `scheme://host:port/path?query` (any part but the host may be missing, `{variables}`
+/// anywhere) to the host with its port, and the path when it is not empty.
+pub(crate) fn split_url(url: &str) -> (String, Option<String>) {
+    let rest = match url.find("://") {
+        Some(i)
+            if url[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+        {
+            &url[i + 3..]
+        }
+        _ => url,
+    };
+    // The first `/`, `?` or `#` outside a `{variable}` ends the host.
+    let mut depth = 0usize;
+    let mut end = rest.len();
+    for (i, c) in rest.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            '/' | '?' | '#' if depth == 0 => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let host = rest[..end].to_owned();
+    let tail = &rest[end..];
+    let path = tail.split(['?', '#']).next().unwrap_or("");
+    let path = (!path.is_empty() && path != "/").then(|| path.to_owned());
+    (host, path)
 }
 
 /// Whether the generated code receives or sends an operation the document gives `action`.
@@ -224,6 +327,7 @@ fn lower_operations(
                 reply,
                 summary: op.summary.clone().or_else(|| op.title.clone()),
                 description: op.description.clone(),
+                bindings: bindings(&op.bindings),
             }
         })
         .collect()
@@ -238,6 +342,15 @@ fn add_reply_handlers(operations: &mut Vec<OperationIr>, methods: &mut Registry)
         .filter_map(|op| {
             let reply = op.reply.as_ref()?;
             let channel = reply.channel.filter(|_| !reply.messages.is_empty())?;
+            // How this side receives: the bindings of a receive operation on the request's
+            // channel that answers on the same channel (its consumer group, queue, QoS), else
+            // the request's own.
+            let counterpart = operations.iter().find(|o| {
+                o.role == Role::Receive
+                    && o.channel == op.channel
+                    && o.reply.as_ref().and_then(|r| r.channel) == Some(channel)
+                    && !o.bindings.is_empty()
+            });
             Some(OperationIr {
                 key: format!("{}Reply", op.key),
                 origin: op.origin.clone(),
@@ -249,6 +362,7 @@ fn add_reply_handlers(operations: &mut Vec<OperationIr>, methods: &mut Registry)
                 reply: None,
                 summary: Some(format!("The reply to `{}`.", op.key)),
                 description: None,
+                bindings: counterpart.map_or(&op.bindings, |o| &o.bindings).clone(),
             })
         })
         .collect();
@@ -338,4 +452,33 @@ fn indistinguishable_messages(
         }
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_url;
+
+    #[test]
+    fn urls_split_into_host_and_path() {
+        let split = |u: &str| {
+            let (h, p) = split_url(u);
+            (h, p.unwrap_or_default())
+        };
+        assert_eq!(
+            split("mqtt://broker:1883"),
+            ("broker:1883".into(), String::new())
+        );
+        assert_eq!(
+            split("127.0.0.1:{port}"),
+            ("127.0.0.1:{port}".into(), String::new())
+        );
+        assert_eq!(
+            split("wss://ws.kraken.com/v2?x=1"),
+            ("ws.kraken.com".into(), "/v2".into())
+        );
+        assert_eq!(split("{host}/{path}"), ("{host}".into(), "/{path}".into()));
+        assert_eq!(split("{a/b}:1/x"), ("{a/b}:1".into(), "/x".into()));
+        assert_eq!(split("http://h/"), ("h".into(), String::new()));
+        assert_eq!(split("kafka://"), (String::new(), String::new()));
+    }
 }

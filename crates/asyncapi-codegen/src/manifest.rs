@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::ir::Ir;
+use crate::protocols::TRANSPORT_PACKAGE;
 use crate::settings::{RuntimeDep, Settings};
 use crate::typespace::Uses;
 use crate::vendor::RUNTIME_PACKAGE;
@@ -135,8 +136,32 @@ pub fn cargo_toml(settings: &Settings, uses: &Uses, ir: &Ir) -> String {
             support_dependency(settings, &r.package, ", optional = true")
         );
     }
-    if !settings.reexports.is_empty() {
+    let transport = crate::emit::connect::features(ir);
+    if !transport.is_empty() {
+        let _ = writeln!(
+            s,
+            "{TRANSPORT_PACKAGE} = {}",
+            support_dependency(
+                settings,
+                TRANSPORT_PACKAGE,
+                ", optional = true, default-features = false"
+            )
+        );
+    }
+    if !settings.reexports.is_empty() || !transport.is_empty() {
         let _ = writeln!(s, "\n[features]");
+        if !transport.is_empty() {
+            let _ = writeln!(
+                s,
+                "# One feature per protocol of the document's servers: each adds the `connect` function of\n# those servers and the adapter they use (`{TRANSPORT_PACKAGE}`). None is on by default."
+            );
+        }
+        for f in &transport {
+            let _ = writeln!(
+                s,
+                "{f} = [\"dep:{TRANSPORT_PACKAGE}\", \"{TRANSPORT_PACKAGE}/{f}\"]"
+            );
+        }
         for r in &settings.reexports {
             let _ = writeln!(s, "{} = [\"dep:{}\"]", r.feature, r.package);
         }

@@ -35,11 +35,32 @@ pub fn readme(ir: &Ir, settings: &Settings) -> String {
     if ir.servers.is_empty() {
         let _ = writeln!(s, "None declared.\n");
     } else {
-        let _ = writeln!(s, "| server | URL | protocol |\n|---|---|---|");
-        for (n, u, p) in &ir.servers {
-            let _ = writeln!(s, "| `{n}` | `{u}` | {p} |");
+        let _ = writeln!(
+            s,
+            "| server | URL | protocol | connect |\n|---|---|---|---|"
+        );
+        for sv in &ir.servers {
+            let connect = match (sv.feature, &sv.connect_fn) {
+                (Some(f), Some(func)) => format!("`connect::{func}` (feature `{f}`)"),
+                _ => "-".to_owned(),
+            };
+            let _ = writeln!(
+                s,
+                "| `{}` | `{}` | {} | {connect} |",
+                sv.key, sv.url, sv.protocol
+            );
         }
         let _ = writeln!(s);
+        let features = crate::emit::connect::features(ir);
+        if !features.is_empty() {
+            let list: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
+            let _ = writeln!(
+                s,
+                "Turn on the feature of a server's protocol (`features = [{}]`) for its `connect` function, which reads `{}_<SERVER>_*` environment variables over the settings given in code and returns an `asyncapi-transport` client: `client.serve(Arc::new(Router::new(handler)), DeliveryPolicy::default())` receives, `Publisher::new(client.sink())` sends. `API` (in `channels`) describes the channels and servers for it.\n",
+                list.join(", "),
+                crate::emit::connect::env_prefix(&settings.crate_name, "").trim_end_matches('_')
+            );
+        }
     }
     let _ = writeln!(
         s,
@@ -114,13 +135,13 @@ pub fn readme(ir: &Ir, settings: &Settings) -> String {
         s,
         "\n## Diagram\n\nServers, channels, messages and the handler methods that receive them.\n\n```mermaid\nflowchart LR"
     );
-    for (i, (n, u, _)) in ir.servers.iter().enumerate() {
+    for (i, sv) in ir.servers.iter().enumerate() {
         let _ = writeln!(
             s,
             "    {}[\"{}<br/>{}\"]",
             mermaid_id("s", i),
-            mermaid_label(n),
-            mermaid_label(u)
+            mermaid_label(&sv.key),
+            mermaid_label(&sv.url)
         );
     }
     for (i, c) in ir.channels.iter().enumerate() {
@@ -130,8 +151,10 @@ pub fn readme(ir: &Ir, settings: &Settings) -> String {
             mermaid_id("c", i),
             mermaid_label(c.address.as_deref().unwrap_or(&c.key))
         );
-        for (si, _) in ir.servers.iter().enumerate() {
-            let _ = writeln!(s, "    {} --> {}", mermaid_id("s", si), mermaid_id("c", i));
+        for (si, sv) in ir.servers.iter().enumerate() {
+            if c.servers.is_empty() || c.servers.contains(&sv.key) {
+                let _ = writeln!(s, "    {} --> {}", mermaid_id("s", si), mermaid_id("c", i));
+            }
         }
     }
     for (i, m) in ir.messages.iter().enumerate() {

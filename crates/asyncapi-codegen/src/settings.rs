@@ -83,6 +83,9 @@ pub struct Settings {
     /// Add an empty `[workspace]` so the crate builds on its own wherever it is written.
     pub standalone: bool,
     pub reexports: Vec<Reexport>,
+    /// One cargo feature per protocol of the servers and a `connect` function per server,
+    /// on the adapters of `asyncapi-transport` (off for a crate with a transport of its own).
+    pub adapters: bool,
 }
 
 impl Default for Settings {
@@ -95,6 +98,7 @@ impl Default for Settings {
             source_label: "the AsyncAPI document".to_owned(),
             standalone: false,
             reexports: Vec::new(),
+            adapters: true,
         }
     }
 }

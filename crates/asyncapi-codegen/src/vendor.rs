@@ -86,6 +86,34 @@ impl Sources {
         })
     }
 
+    /// [`Self::read`] of `packages` and every crate of the checkout they depend on by path.
+    pub fn read_with_dependencies(root: &Path, packages: &[String]) -> std::io::Result<Sources> {
+        let invalid = |e: VendorError| std::io::Error::new(std::io::ErrorKind::InvalidData, e.0);
+        let mut out = Sources::read(root, &[])?;
+        let workspace =
+            parse(&out.workspace_manifest, "the workspace Cargo.toml").map_err(invalid)?;
+        let mut todo: Vec<String> = packages.to_vec();
+        while let Some(package) = todo.pop() {
+            if out.find(&package).is_some() {
+                continue;
+            }
+            let mut one = Sources::read(root, &[package.as_str()])?.crates;
+            let krate = one.remove(0);
+            let manifest = manifest_of(&krate).map_err(invalid)?;
+            for (name, dep) in normal_dependencies(&manifest) {
+                if resolved_dependency(&workspace, name, dep)
+                    .map_err(invalid)?
+                    .contains_key("path")
+                {
+                    todo.push(dep_package(name, dep));
+                }
+            }
+            out.crates.push(krate);
+        }
+        out.crates.sort_by(|a, b| a.package.cmp(&b.package));
+        Ok(out)
+    }
+
     fn find(&self, package: &str) -> Option<&SupportCrate> {
         self.crates.iter().find(|c| c.package == package)
     }
@@ -184,13 +212,14 @@ pub fn vendored_settings(settings: &Settings) -> Result<Settings, VendorError> {
     Ok(out)
 }
 
-/// The support crates a crate generated with `settings` needs, by folder name.
+/// The support crates a generated crate needs (its [`crate::Output::support_packages`] and
+/// what they depend on), by folder name.
 pub fn support_crates_for(
     sources: &Sources,
-    settings: &Settings,
+    packages: &[String],
 ) -> Result<BTreeMap<String, BTreeMap<String, String>>, VendorError> {
     let mut roots = vec![RUNTIME_PACKAGE];
-    roots.extend(settings.reexports.iter().map(|r| r.package.as_str()));
+    roots.extend(packages.iter().map(String::as_str));
     let packages = closure(sources, &roots)?;
     support_crates(sources, &packages)
 }

@@ -45,7 +45,7 @@ fn every_snapshot_case_compiles_without_warnings() {
                 "#[path = \"scaffolds/{module}.rs\"]\npub mod scaffold_{module};"
             );
         }
-        members.push(case.name.clone());
+        members.push((case.name.clone(), case.features.clone()));
     }
     let mut manifest = String::from(
         "[package]\nname = \"snapshot-behaviour\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[lib]\ndoctest = false\n\n[dependencies]\n",
@@ -54,9 +54,17 @@ fn every_snapshot_case_compiles_without_warnings() {
         manifest,
         "asyncapi-runtime = {{ path = {runtime:?} }}\nserde = \"1\"\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"rt\"] }}"
     );
-    for m in &members {
-        let _ = writeln!(manifest, "snapshot-{m} = {{ path = \"../{m}\" }}");
+    for (m, features) in &members {
+        let _ = writeln!(
+            manifest,
+            "snapshot-{m} = {{ path = \"../{m}\", features = {features:?} }}"
+        );
     }
+    let features: Vec<String> = members
+        .iter()
+        .flat_map(|(m, fs)| fs.iter().map(move |f| format!("snapshot-{m}/{f}")))
+        .collect();
+    let members: Vec<String> = members.into_iter().map(|(m, _)| m).collect();
     let behaviour = scratch.dir.join("behaviour");
     common::write_if_changed(&behaviour.join("Cargo.toml"), &manifest);
     common::write_if_changed(
@@ -83,6 +91,10 @@ fn every_snapshot_case_compiles_without_warnings() {
     for m in &members {
         clippy.push("--package".into());
         clippy.push(format!("snapshot-{m}"));
+    }
+    if !features.is_empty() {
+        clippy.push("--features".into());
+        clippy.push(features.join(","));
     }
     clippy.extend(["--".into(), "-D".into(), "warnings".into()]);
     let clippy: Vec<&str> = clippy.iter().map(String::as_str).collect();

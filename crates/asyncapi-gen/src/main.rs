@@ -383,16 +383,6 @@ fn vendor(spec: &Path, out: &Path, args: &GenArgs, opts: &LoadOptions, check: bo
         Ok(s) => s,
         Err(code) => return code,
     };
-    let support = bundled_sources().and_then(|sources| {
-        vendor::support_crates_for(&sources, &settings).map_err(|e| e.to_string())
-    });
-    let support = match support {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_IO);
-        }
-    };
     let doc = match load_or_report(spec, opts) {
         Ok(d) => d,
         Err(code) => return code,
@@ -409,6 +399,16 @@ fn vendor(spec: &Path, out: &Path, args: &GenArgs, opts: &LoadOptions, check: bo
     for n in &output.notes {
         eprintln!("{n}");
     }
+    let support = bundled_sources().and_then(|sources| {
+        vendor::support_crates_for(&sources, &output.support_packages).map_err(|e| e.to_string())
+    });
+    let support = match support {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_IO);
+        }
+    };
     let mode = if check {
         asyncapi_codegen::WriteMode::Check
     } else {

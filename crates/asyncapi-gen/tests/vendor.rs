@@ -85,6 +85,12 @@ fn streetlights(repo: &Path) -> PathBuf {
         &path,
         "asyncapi: 3.0.0
 info: {title: Streetlights, version: 1.0.0}
+servers:
+  production:
+    host: 'test.mosquitto.org:{port}'
+    protocol: mqtt
+    variables:
+      port: {default: '1883'}
 channels:
   lightingMeasured:
     address: 'smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured'
@@ -152,6 +158,11 @@ async fn main() {
         .await
         .expect("the streetlights router takes the measurement");
     println!("streetlights: {}", done.operation);
+    // The `mqtt` feature's connect function, with the vendored adapters behind it.
+    let connect = streetlights::connect::production;
+    let _ = connect;
+    let server = streetlights::API.server("production").expect("the document's server");
+    println!("server: {} {}", server.protocol, server.host);
 }
 "##;
 
@@ -203,6 +214,7 @@ fn vendored_crates_build_in_a_repository_of_another_layout() {
         "adobe-io-events",
         "adobe-io-transport",
         "asyncapi-runtime",
+        "asyncapi-transport",
         "streetlights",
     ] {
         let manifest = read(&repo.join("third_party").join(dir).join("Cargo.toml"));
@@ -221,8 +233,16 @@ fn vendored_crates_build_in_a_repository_of_another_layout() {
         ),
         "{adobe}"
     );
+    let lights_manifest = read(&repo.join("third_party/streetlights/Cargo.toml"));
     assert!(
-        !read(&repo.join("third_party/streetlights/Cargo.toml")).contains("adobe-io-transport")
+        !lights_manifest.contains("adobe-io-transport"),
+        "{lights_manifest}"
+    );
+    assert!(
+        lights_manifest.contains("asyncapi-transport = { path = \"../asyncapi-transport\"")
+            && lights_manifest
+                .contains("mqtt = [\"dep:asyncapi-transport\", \"asyncapi-transport/mqtt\"]"),
+        "the document's MQTT server gives the vendored crate an `mqtt` feature: {lights_manifest}"
     );
 
     // The application: the handler started by `scaffold`, the webhook router, and the
@@ -248,7 +268,7 @@ fn vendored_crates_build_in_a_repository_of_another_layout() {
             "[package]\nname = \"my-service\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
          [dependencies]\n\
          adobe-io-events = { path = \"../third_party/adobe-io-events\", features = [\"transport\"] }\n\
-         streetlights = { path = \"../third_party/streetlights\" }\n\
+         streetlights = { path = \"../third_party/streetlights\", features = [\"mqtt\"] }\n\
          tokio = { version = \"1.47\", features = [\"macros\", \"rt-multi-thread\", \"net\", \"sync\"] }\n",
         ) + PROFILE),
     );
@@ -267,6 +287,10 @@ fn vendored_crates_build_in_a_repository_of_another_layout() {
     );
     assert!(
         stdout.contains("streetlights: receiveLightMeasurement"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("server: mqtt test.mosquitto.org:{port}"),
         "{stdout}"
     );
 

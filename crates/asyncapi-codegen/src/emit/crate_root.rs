@@ -28,15 +28,40 @@ pub fn tokens(ir: &Ir, settings: &Settings) -> TokenStream {
             pub use #krate as #module;
         }
     });
+    let features = super::connect::features(ir);
+    let transport = if features.is_empty() {
+        quote!()
+    } else {
+        let cfg: TokenStream = format!("#[cfg({})]", super::connect::cfg_any(&features))
+            .parse()
+            .unwrap_or_default();
+        // A re-exported crate may already be `transport` (the Adobe one).
+        let reexport = (!settings.reexports.iter().any(|r| r.module == "transport")).then(|| {
+            quote! {
+                /// The adapters `connect` returns (`asyncapi-transport`), for their options and `serve`.
+                #cfg
+                pub use asyncapi_transport as transport;
+            }
+        });
+        quote! {
+            #cfg
+            pub mod connect;
+            #reexport
+        }
+    };
     quote! {
         #(#inner)*
 
+        pub mod channels;
         pub mod handlers;
         pub mod messages;
         pub mod publisher;
         pub mod router;
         pub mod types;
 
+        #transport
+
+        pub use channels::API;
         pub use handlers::{Handler, StubHandler};
         pub use publisher::Publisher;
         pub use router::Router;

@@ -9,6 +9,8 @@
 //! `std::collections::BTreeMap`); no type of the document can take a prelude name (see
 //! [`RESERVED`]), so none shadows one.
 
+pub mod channels;
+pub mod connect;
 pub mod crate_root;
 pub mod docs;
 pub mod handlers;
@@ -23,6 +25,18 @@ use quote::quote;
 
 use crate::typespace::{Ty, TypeDefs};
 
+/// The modules at the root of a generated crate (re-exports must not take these names).
+pub const MODULES: &[&str] = &[
+    "channels",
+    "connect",
+    "handlers",
+    "messages",
+    "publisher",
+    "router",
+    "runtime",
+    "types",
+];
+
 /// Names generated code defines or uses unqualified, which schema types must not take.
 pub const RESERVED: &[&str] = &[
     // The generated crate's own items.
@@ -30,6 +44,7 @@ pub const RESERVED: &[&str] = &[
     "StubHandler",
     "Router",
     "Publisher",
+    "API",
     // Prelude names generated code uses that no type takes (but see `Std`).
     "Some",
     "None",

@@ -40,6 +40,8 @@ pub struct Case {
     pub settings: Settings,
     /// Files of the generated crate compared with `<name>.<file>.rs`, e.g. `types`.
     pub files: Vec<String>,
+    /// Features of the generated crate the compile test turns on (`# features: ...`).
+    pub features: Vec<String>,
 }
 
 pub fn cases() -> Vec<Case> {
@@ -66,6 +68,7 @@ fn case(path: &Path) -> Case {
         ..Settings::default()
     };
     let mut files = vec!["types".to_owned()];
+    let mut features = Vec::new();
     for line in text.lines().take_while(|l| l.starts_with('#')) {
         if let Some(rest) = line.strip_prefix("# settings:") {
             for kv in rest.split_whitespace() {
@@ -84,6 +87,8 @@ fn case(path: &Path) -> Case {
             }
         } else if let Some(rest) = line.strip_prefix("# files:") {
             files = rest.split_whitespace().map(str::to_owned).collect();
+        } else if let Some(rest) = line.strip_prefix("# features:") {
+            features = rest.split_whitespace().map(str::to_owned).collect();
         }
     }
     Case {
@@ -91,6 +96,7 @@ fn case(path: &Path) -> Case {
         path: path.to_path_buf(),
         settings,
         files,
+        features,
     }
 }
 

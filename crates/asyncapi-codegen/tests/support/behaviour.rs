@@ -393,3 +393,36 @@ fn replies_to_sent_requests_reach_their_own_handler_method() {
         [("quote A-1 9.5".to_owned(), Some("req-42".to_owned())), ("refused: out of stock".to_owned(), None)]
     );
 }
+
+#[test]
+fn servers_are_described_and_connect_functions_build_endpoints() {
+    use snapshot_servers::transport::{Endpoint, ServerSettings, http::HttpOptions};
+    let api = &snapshot_servers::API;
+    let names: Vec<&str> = api.servers.iter().map(|s| s.name).collect();
+    assert_eq!(
+        names,
+        ["production", "kafka-cluster", "nats", "rabbit", "type", "api", "legacy"]
+    );
+    // 2.x URLs: scheme dropped, variables filled from their defaults, TLS from the protocol.
+    let e = Endpoint::from_server(api, "production", &ServerSettings::default()).unwrap();
+    assert_eq!((e.host.as_str(), e.port, e.tls.is_some()), ("broker.example.com", Some(8883), true));
+    let e = Endpoint::from_server(api, "rabbit", &ServerSettings::default()).unwrap();
+    assert_eq!(e.path.as_deref(), Some("lights"));
+    let settings = ServerSettings {
+        variables: vec![("vhost".to_owned(), "other".to_owned())],
+        ..ServerSettings::default()
+    };
+    assert_eq!(Endpoint::from_server(api, "rabbit", &settings).unwrap().path.as_deref(), Some("other"));
+    // The SCRAM scheme of the Kafka server asks for credentials before any connection.
+    let err = Endpoint::from_server(api, "kafka-cluster", &ServerSettings::default()).unwrap_err();
+    assert!(err.to_string().contains("SCRAM-SHA-256"), "{err}");
+    // The HTTP function builds its sink without connecting.
+    assert!(snapshot_servers::connect::api(ServerSettings::default(), HttpOptions::default()).is_ok());
+    // A value a variable does not allow is refused, naming it.
+    let bad = ServerSettings {
+        variables: vec![("port".to_owned(), "1".to_owned())],
+        ..ServerSettings::default()
+    };
+    let err = Endpoint::from_server(api, "production", &bad).unwrap_err();
+    assert!(err.to_string().contains("port"), "{err}");
+}
