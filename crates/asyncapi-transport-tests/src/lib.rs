@@ -1,8 +1,7 @@
 //! Support for the end-to-end tests of `asyncapi-transport` (in `tests/`): real brokers
-//! started on 127.0.0.1 ([`servers`]), the channel descriptions the generated crates will
-//! emit ([`described`]), and a record of what handlers saw ([`Record`]).
+//! started on 127.0.0.1 ([`servers`]) and a record of what handlers saw ([`Record`]). The
+//! channel descriptions and `connect` functions come from the generated crates themselves.
 
-pub mod described;
 pub mod servers;
 
 use std::collections::HashMap;

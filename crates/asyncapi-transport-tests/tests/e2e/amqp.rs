@@ -1,14 +1,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use asyncapi_transport::amqp::{AmqpClient, AmqpOptions};
-use asyncapi_transport_tests::described::STREETLIGHTS_AMQP;
+use asyncapi_transport::ServerSettings;
+use asyncapi_transport::amqp::AmqpOptions;
 use asyncapi_transport_tests::servers::{Kind, Server, require};
 use asyncapi_transport_tests::{Record, WAIT, init_logs};
 use streetlights_amqp::messages::{DimRequestsParams, LightMeasuredParams};
 use streetlights_amqp::{Publisher, Router};
 
-use crate::common::{assert_each_once, endpoint, policy, streetlights_handler};
+use crate::common::{assert_each_once, local, policy, streetlights_handler};
 
 streetlights_handler!(streetlights_amqp, params);
 
@@ -36,12 +36,15 @@ async fn amqp_delivers_redelivers_replies_and_survives_a_broker_restart() {
     }
     init_logs();
     let mut server = Server::start(Kind::RabbitMq);
-    let mut ep = endpoint(&STREETLIGHTS_AMQP, server.host());
-    ep.username = Some("guest".to_owned());
-    ep.password = Some("guest".to_owned());
+    let settings = ServerSettings {
+        username: Some("guest".to_owned()),
+        password: Some("guest".to_owned()),
+        ..local(&server.host())
+    };
     let record = Arc::new(Record::default());
     record.fail_first(502, 2);
-    let client = AmqpClient::connect(&STREETLIGHTS_AMQP, &ep, options())
+    // The generated crate's own `connect` (feature `amqp`).
+    let client = streetlights_amqp::connect::local(settings, options())
         .await
         .expect("connect");
     assert_eq!(

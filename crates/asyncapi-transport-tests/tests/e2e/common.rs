@@ -93,17 +93,21 @@ pub fn policy() -> DeliveryPolicy {
     }
 }
 
-/// The document's `local` server, on the test broker's port.
-pub fn endpoint(api: &asyncapi_runtime::ApiDescription, host: String) -> Endpoint {
+/// Settings for the document's `local` server on the test broker's port (its `{port}`).
+pub fn local(host: &str) -> ServerSettings {
     let port = host
         .rsplit_once(':')
         .map(|(_, p)| p.to_owned())
         .unwrap_or_default();
-    let settings = ServerSettings {
+    ServerSettings {
         variables: vec![("port".to_owned(), port)],
         ..ServerSettings::default()
-    };
-    Endpoint::from_server(api, "local", &settings).expect("the local server")
+    }
+}
+
+/// The document's `local` server, on the test broker's port.
+pub fn endpoint(api: &asyncapi_runtime::ApiDescription, host: String) -> Endpoint {
+    Endpoint::from_server(api, "local", &local(&host)).expect("the local server")
 }
 
 /// Asserts every lumens value in `all` was handled exactly once, and `failing` twice called.

@@ -1,14 +1,13 @@
 use std::sync::Arc;
 
 use asyncapi_runtime::{Outgoing, Sink};
-use asyncapi_transport::http::{HttpOptions, HttpSink, router};
+use asyncapi_transport::http::{HttpOptions, router};
 use asyncapi_transport::{DeliveryPolicy, OnPermanent};
-use asyncapi_transport_tests::described::STREETLIGHTS_HTTP;
 use asyncapi_transport_tests::{Record, WAIT, init_logs};
 use streetlights_http::messages::{DimRequestsParams, LightMeasuredParams};
 use streetlights_http::{Publisher, Router};
 
-use crate::common::{assert_each_once, endpoint, policy, streetlights_handler};
+use crate::common::{assert_each_once, local, policy, streetlights_handler};
 
 streetlights_handler!(streetlights_http, params);
 
@@ -31,11 +30,14 @@ async fn http_delivers_retries_after_a_failure_and_replies() {
         refuse,
     );
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let ep = endpoint(&STREETLIGHTS_HTTP, format!("127.0.0.1:{port}"));
     let client_record = Arc::new(Record::default());
-    let sink = HttpSink::new(&STREETLIGHTS_HTTP, &ep, HttpOptions::default())
-        .expect("a sink")
-        .with_replies(Arc::new(Router::new(TestHandler(client_record.clone()))));
+    // The generated crate's own `connect` (feature `http`).
+    let sink = streetlights_http::connect::local(
+        local(&format!("127.0.0.1:{port}")),
+        HttpOptions::default(),
+    )
+    .expect("a sink")
+    .with_replies(Arc::new(Router::new(TestHandler(client_record.clone()))));
     let publisher = Publisher::new(sink.clone());
     let all = [700, 701, 702, 703];
     for l in all {

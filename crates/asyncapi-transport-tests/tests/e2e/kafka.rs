@@ -1,14 +1,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use asyncapi_transport::kafka::{KafkaClient, KafkaOptions};
-use asyncapi_transport_tests::described::STREETLIGHTS_KAFKA;
+use asyncapi_transport::kafka::KafkaOptions;
 use asyncapi_transport_tests::servers::{Kind, Server, require};
 use asyncapi_transport_tests::{Record, WAIT, init_logs};
 use streetlights_kafka::messages::{DimRequestsParams, LightMeasuredParams};
 use streetlights_kafka::{Publisher, Router};
 
-use crate::common::{assert_each_once, endpoint, policy, streetlights_handler};
+use crate::common::{assert_each_once, local, policy, streetlights_handler};
 
 streetlights_handler!(streetlights_kafka, params);
 
@@ -51,10 +50,10 @@ async fn run(restart: bool) {
     }
     init_logs();
     let mut server = Server::start(Kind::Tansu);
-    let ep = endpoint(&STREETLIGHTS_KAFKA, server.host());
     let record = Arc::new(Record::default());
     record.fail_first(802, 2);
-    let client = KafkaClient::connect(&STREETLIGHTS_KAFKA, &ep, options())
+    // The generated crate's own `connect` (feature `kafka`).
+    let client = streetlights_kafka::connect::local(local(&server.host()), options())
         .await
         .expect("connect");
     let publisher = Arc::new(Publisher::new(client.sink()));

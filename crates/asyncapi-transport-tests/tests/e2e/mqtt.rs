@@ -3,13 +3,12 @@ use std::time::Duration;
 
 use asyncapi_runtime::{Outgoing, Sink};
 use asyncapi_transport::mqtt::{MqttClient, MqttOptions};
-use asyncapi_transport_tests::described::STREETLIGHTS_MQTT;
 use asyncapi_transport_tests::servers::{Kind, Server, require};
 use asyncapi_transport_tests::{Record, WAIT, init_logs};
 use streetlights_mqtt::messages::{DimRequestsParams, LightMeasuredParams};
 use streetlights_mqtt::{Publisher, Router};
 
-use crate::common::{assert_each_once, endpoint, policy, streetlights_handler};
+use crate::common::{assert_each_once, endpoint, local, policy, streetlights_handler};
 
 streetlights_handler!(streetlights_mqtt, params);
 
@@ -26,14 +25,14 @@ async fn mqtt_delivers_redelivers_after_a_failure_and_replies() {
     }
     init_logs();
     let server = Server::start(Kind::Mosquitto);
-    let ep = endpoint(&STREETLIGHTS_MQTT, server.host());
     let record = Arc::new(Record::default());
     record.fail_first(102, 1);
     let options = MqttOptions {
         client_id: Some("mqtt-e2e".to_owned()),
         ..MqttOptions::default()
     };
-    let client = MqttClient::connect(&STREETLIGHTS_MQTT, &ep, options)
+    // The generated crate's own `connect` (feature `mqtt`).
+    let client = streetlights_mqtt::connect::local(local(&server.host()), options)
         .await
         .expect("connect");
     let serving = client
@@ -99,7 +98,7 @@ async fn mqtt_broker_restart_loses_nothing() {
     }
     init_logs();
     let mut server = Server::start(Kind::Mosquitto);
-    let ep = endpoint(&STREETLIGHTS_MQTT, server.host());
+    let ep = endpoint(&streetlights_mqtt::API, server.host());
     let record = Arc::new(Record::default());
     let options = MqttOptions {
         client_id: Some("mqtt-restart".to_owned()),
@@ -107,7 +106,7 @@ async fn mqtt_broker_restart_loses_nothing() {
         max_reconnect_delay: Duration::from_millis(500),
         ..MqttOptions::default()
     };
-    let client = MqttClient::connect(&STREETLIGHTS_MQTT, &ep, options)
+    let client = MqttClient::connect(&streetlights_mqtt::API, &ep, options)
         .await
         .expect("connect");
     let serving = client
@@ -158,7 +157,7 @@ async fn mqtt_3_1_1_delivers_redelivers_and_replies() {
     }
     init_logs();
     let server = Server::start(Kind::Mosquitto);
-    let ep = endpoint(&STREETLIGHTS_MQTT, server.host());
+    let ep = endpoint(&streetlights_mqtt::API, server.host());
     let record = Arc::new(Record::default());
     record.fail_first(902, 1);
     let options = MqttOptions {
@@ -166,7 +165,7 @@ async fn mqtt_3_1_1_delivers_redelivers_and_replies() {
         client_id: Some("mqtt-311".to_owned()),
         ..MqttOptions::default()
     };
-    let client = MqttClient::connect(&STREETLIGHTS_MQTT, &ep, options)
+    let client = MqttClient::connect(&streetlights_mqtt::API, &ep, options)
         .await
         .expect("connect");
     let serving = client

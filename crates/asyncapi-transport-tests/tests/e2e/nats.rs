@@ -2,13 +2,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use asyncapi_transport::nats::{JetStreamOptions, NatsClient, NatsOptions};
-use asyncapi_transport_tests::described::STREETLIGHTS_NATS;
 use asyncapi_transport_tests::servers::{Kind, Server, require};
 use asyncapi_transport_tests::{Record, WAIT, init_logs};
 use streetlights_nats::messages::{DimRequestsParams, LightMeasuredParams};
 use streetlights_nats::{Publisher, Router};
 
-use crate::common::{assert_each_once, endpoint, policy, streetlights_handler};
+use crate::common::{assert_each_once, endpoint, local, policy, streetlights_handler};
 
 streetlights_handler!(streetlights_nats, params);
 
@@ -38,10 +37,10 @@ async fn nats_core_delivers_redelivers_after_a_failure_and_replies() {
     }
     init_logs();
     let server = Server::start(Kind::Nats);
-    let ep = endpoint(&STREETLIGHTS_NATS, server.host());
     let record = Arc::new(Record::default());
     record.fail_first(302, 1);
-    let client = NatsClient::connect(&STREETLIGHTS_NATS, &ep, NatsOptions::default())
+    // The generated crate's own `connect` (feature `nats`).
+    let client = streetlights_nats::connect::local(local(&server.host()), NatsOptions::default())
         .await
         .expect("connect");
     let serving = client
@@ -90,10 +89,10 @@ async fn nats_jetstream_redelivers_and_survives_a_server_restart() {
     }
     init_logs();
     let mut server = Server::start(Kind::Nats);
-    let ep = endpoint(&STREETLIGHTS_NATS, server.host());
+    let ep = endpoint(&streetlights_nats::API, server.host());
     let record = Arc::new(Record::default());
     record.fail_first(402, 2);
-    let client = NatsClient::connect(&STREETLIGHTS_NATS, &ep, jetstream("streetlights-test"))
+    let client = NatsClient::connect(&streetlights_nats::API, &ep, jetstream("streetlights-test"))
         .await
         .expect("connect");
     let serving = client

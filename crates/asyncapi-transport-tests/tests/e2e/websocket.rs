@@ -1,12 +1,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use asyncapi_transport::websocket::{WsClient, WsOptions, WsServer};
-use asyncapi_transport_tests::described::STREETLIGHTS_WEBSOCKET;
+use asyncapi_transport::websocket::{WsOptions, WsServer};
 use asyncapi_transport_tests::{Record, WAIT, init_logs};
 use streetlights_websocket::{Publisher, Router};
 
-use crate::common::{assert_each_once, endpoint, policy, streetlights_handler};
+use crate::common::{assert_each_once, local, policy, streetlights_handler};
 
 streetlights_handler!(streetlights_websocket, plain);
 
@@ -21,20 +20,21 @@ async fn websocket_delivers_redelivers_replies_and_reconnects() {
     server_record.fail_first(602, 1);
     let (server, serving) = WsServer::serve(
         listener,
-        &STREETLIGHTS_WEBSOCKET,
+        &streetlights_websocket::API,
         Arc::new(Router::new(TestHandler(server_record.clone()))),
         policy(),
     );
-    let ep = endpoint(&STREETLIGHTS_WEBSOCKET, format!("127.0.0.1:{port}"));
     let client_record = Arc::new(Record::default());
     let options = WsOptions {
         reconnect_delay: Duration::from_millis(50),
         max_reconnect_delay: Duration::from_millis(300),
         ..WsOptions::default()
     };
-    let client = WsClient::connect(&STREETLIGHTS_WEBSOCKET, &ep, options)
-        .await
-        .expect("connect");
+    // The generated crate's own `connect` (feature `websocket`).
+    let client =
+        streetlights_websocket::connect::local(local(&format!("127.0.0.1:{port}")), options)
+            .await
+            .expect("connect");
     let client_serving = client
         .serve(
             Arc::new(Router::new(TestHandler(client_record.clone()))),
@@ -86,7 +86,7 @@ async fn websocket_delivers_redelivers_replies_and_reconnects() {
     };
     let (_server, serving) = WsServer::serve(
         listener,
-        &STREETLIGHTS_WEBSOCKET,
+        &streetlights_websocket::API,
         Arc::new(Router::new(TestHandler(server_record.clone()))),
         policy(),
     );
