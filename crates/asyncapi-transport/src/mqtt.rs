@@ -199,6 +199,8 @@ struct Shared {
     generation: Mutex<u64>,
     deliveries: Mutex<Option<mpsc::Sender<Delivery>>>,
     send_timeout: Duration,
+    /// How many SUBACKs the broker has sent: `serve` waits for its own before returning.
+    subacks: tokio::sync::watch::Sender<u64>,
 }
 
 /// A connection to an MQTT broker: its event loop runs in the background from
@@ -325,6 +327,7 @@ impl MqttClient {
             generation: Mutex::new(0),
             deliveries: Mutex::new(None),
             send_timeout: options.send_timeout,
+            subacks: tokio::sync::watch::channel(0).0,
         });
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let backoff = backon::ExponentialBuilder::new()
@@ -361,7 +364,17 @@ impl MqttClient {
             }
             *slot = Some(tx);
         }
+        // Returns once the broker has acknowledged every subscription, so that what is
+        // published after `serve` returns reaches this client.
+        let mut acks = self.shared.subacks.subscribe();
+        let target = *acks.borrow_and_update() + self.shared.subscriptions.len() as u64;
         subscribe_all(&self.shared).await;
+        let acked = tokio::time::timeout(self.shared.send_timeout, acks.wait_for(|n| *n >= target));
+        if acked.await.is_err() {
+            // Not connected yet, or a slow broker: the subscriptions are sent again on
+            // every CONNACK, so serving goes on.
+            tracing::warn!(endpoint = %self.shared.endpoint, "subscriptions not acknowledged in time");
+        }
         let (mut serving, stop) = Serving::new();
         serving.push(tokio::spawn(worker(
             self.shared.clone(),
@@ -502,6 +515,7 @@ enum Loop {
 /// What the event loop saw, in version-neutral terms.
 enum Seen {
     ConnAck { session_present: bool },
+    SubAck,
     OutgoingPublish(u16),
     Acked(u16, Result<(), String>),
     Publish(Box<Delivery>),
@@ -540,6 +554,7 @@ async fn run_loop(
                     tokio::spawn(async move { subscribe_all(&s).await });
                 }
             }
+            Ok(Seen::SubAck) => shared.subacks.send_modify(|n| *n += 1),
             Ok(Seen::OutgoingPublish(pkid)) => {
                 let mut p = shared.pending.lock().expect("pending lock");
                 if pkid != 0 && p.inflight.contains_key(&pkid) {
@@ -615,6 +630,7 @@ async fn poll(eventloop: &mut Loop, generation: u64) -> Result<Seen, String> {
                 Event::Incoming(Packet::ConnAck(c)) => Ok(Seen::ConnAck {
                     session_present: c.session_present,
                 }),
+                Event::Incoming(Packet::SubAck(_)) => Ok(Seen::SubAck),
                 Event::Incoming(Packet::PubAck(a)) => Ok(Seen::Acked(a.pkid, Ok(()))),
                 Event::Incoming(Packet::PubComp(a)) => Ok(Seen::Acked(a.pkid, Ok(()))),
                 Event::Incoming(Packet::Publish(p)) => Ok(Seen::Publish(Box::new(Delivery {
@@ -639,6 +655,7 @@ async fn poll(eventloop: &mut Loop, generation: u64) -> Result<Seen, String> {
                 Event::Incoming(Packet::ConnAck(c)) => Ok(Seen::ConnAck {
                     session_present: c.session_present,
                 }),
+                Event::Incoming(Packet::SubAck(_)) => Ok(Seen::SubAck),
                 Event::Incoming(Packet::PubAck(a)) => Ok(Seen::Acked(
                     a.pkid,
                     match a.reason {
