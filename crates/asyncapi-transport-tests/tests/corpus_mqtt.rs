@@ -1,5 +1,5 @@
-//! End to end with a document nobody here wrote: the corpus's streetlights MQTT 3.0
-//! (`../shared/corpus`), generated twice (the application's side and the client's), each
+//! End to end with documents nobody here wrote: the corpus's streetlights MQTT 2.6 and 3.0
+//! (`../shared/corpus`), each generated twice (the application's side and the client's), each
 //! crate with its `mqtt` feature, built in a scratch workspace and run against a real
 //! mosquitto: measurements published by one crate's `Publisher` reach the other crate's
 //! handler (one after a handler failure and redelivery), and a command goes back the other
@@ -11,7 +11,45 @@ use std::process::Command;
 use asyncapi_codegen::{Perspective, RuntimeDep, Settings};
 use asyncapi_transport_tests::servers::{Kind, Server, require};
 
-const DOCUMENT: &str = "asyncapi-spec-v3.0.0__streetlights-mqtt.yaml";
+/// The documents, and the names their crates give the types the driver uses.
+const DOCUMENTS: &[(&str, &str)] = &[
+    (
+        "asyncapi-spec-v3.0.0__streetlights-mqtt.yaml",
+        "use corpus_lights_app::messages as a;
+use corpus_lights_client::messages as c;
+pub type AppMeasured = a::LightMeasured;
+pub type AppMeasuredParams = a::LightingMeasuredParams;
+pub type AppTurnOn = a::TurnOn;
+pub type AppTurnOnParams = a::LightTurnOnParams;
+pub type ClientMeasured = c::LightMeasured;
+pub type ClientMeasuredParams = c::LightingMeasuredParams;
+pub type ClientTurnOn = c::TurnOn;
+pub type ClientTurnOnParams = c::LightTurnOnParams;
+pub type ClientTurnOff = c::TurnOff;
+pub type ClientTurnOffParams = c::LightTurnOffParams;
+pub type ClientDim = c::DimLight;
+pub type ClientDimParams = c::LightsDimParams;
+",
+    ),
+    (
+        "asyncapi-spec-v2.6.0__streetlights-mqtt.yaml",
+        "use corpus_lights_app::messages as a;
+use corpus_lights_client::messages as c;
+pub type AppMeasured = a::LightMeasured;
+pub type AppMeasuredParams = a::SmartylightingStreetlights10EventStreetlightIdLightingMeasuredParams;
+pub type AppTurnOn = a::TurnOnOff;
+pub type AppTurnOnParams = a::SmartylightingStreetlights10ActionStreetlightIdTurnOnParams;
+pub type ClientMeasured = c::LightMeasured;
+pub type ClientMeasuredParams = c::SmartylightingStreetlights10EventStreetlightIdLightingMeasuredParams;
+pub type ClientTurnOn = c::TurnOnOff;
+pub type ClientTurnOnParams = c::SmartylightingStreetlights10ActionStreetlightIdTurnOnParams;
+pub type ClientTurnOff = c::TurnOnOffMessage;
+pub type ClientTurnOffParams = c::SmartylightingStreetlights10ActionStreetlightIdTurnOffParams;
+pub type ClientDim = c::DimLight;
+pub type ClientDimParams = c::SmartylightingStreetlights10ActionStreetlightIdDimParams;
+",
+    ),
+];
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -25,19 +63,25 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write a scratch file");
 }
 
-fn generate(doc: &asyncapi_model::Document, name: &str, perspective: Perspective, dir: &Path) {
+fn generate(
+    doc: &asyncapi_model::Document,
+    document: &str,
+    name: &str,
+    perspective: Perspective,
+    dir: &Path,
+) {
     let runtime = repo().join("crates/asyncapi-runtime");
     let runtime = runtime.canonicalize().expect("the runtime crate");
     let settings = Settings {
         crate_name: name.to_owned(),
-        source_label: DOCUMENT.to_owned(),
+        source_label: document.to_owned(),
         perspective,
         runtime: RuntimeDep::Path(runtime.to_string_lossy().into_owned()),
         standalone: false,
         ..Settings::default()
     };
     let out = asyncapi_codegen::generate(doc, &settings)
-        .unwrap_or_else(|e| panic!("{DOCUMENT} ({perspective:?}) does not generate: {e}"));
+        .unwrap_or_else(|e| panic!("{document} ({perspective:?}) does not generate: {e}"));
     assert!(
         out.files["Cargo.toml"].contains("mqtt = [\"dep:asyncapi-transport\""),
         "the document's MQTT server gives the crate an `mqtt` feature"
@@ -49,28 +93,41 @@ fn generate(doc: &asyncapi_model::Document, name: &str, perspective: Perspective
 
 #[test]
 fn corpus_streetlights_mqtt_crates_talk_through_mosquitto() {
-    let path = repo().join("../shared/corpus").join(DOCUMENT);
-    if !path.is_file() {
-        eprintln!("skipped: {} is absent", path.display());
+    let corpus = repo().join("../shared/corpus");
+    if !corpus.is_dir() {
+        eprintln!("skipped: {} is absent", corpus.display());
         return;
     }
     if require("mosquitto", "mqtt").is_none() {
         return;
     }
-    let doc = asyncapi_model::load(&path, &asyncapi_model::LoadOptions::default())
-        .unwrap_or_else(|e| panic!("{DOCUMENT} does not load: {e}"));
-    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("transport-corpus-mqtt");
+    for (i, (document, names)) in DOCUMENTS.iter().enumerate() {
+        drive(&corpus.join(document), document, names, i);
+    }
+}
+
+fn drive(path: &Path, document: &str, names: &str, i: usize) {
+    let doc = asyncapi_model::load(path, &asyncapi_model::LoadOptions::default())
+        .unwrap_or_else(|e| panic!("{document} does not load: {e}"));
+    let scratch =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("transport-corpus-mqtt-{i}"));
     generate(
         &doc,
+        document,
         "corpus-lights-app",
         Perspective::App,
         &scratch.join("app"),
     );
     generate(
         &doc,
+        document,
         "corpus-lights-client",
         Perspective::Client,
         &scratch.join("client"),
+    );
+    write(
+        &scratch.join("driver/src/names.rs"),
+        &format!("//! Names in {document}.\n{names}"),
     );
     let runtime = repo()
         .join("crates/asyncapi-runtime")
@@ -123,8 +180,8 @@ fn corpus_streetlights_mqtt_crates_talk_through_mosquitto() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success() && stdout.contains("ok: "),
-        "the corpus crates do not build or do not talk:\n{stdout}\n{stderr}\nbroker log:\n{}",
+        "{document}: the corpus crates do not build or do not talk:\n{stdout}\n{stderr}\nbroker log:\n{}",
         server.log()
     );
-    eprintln!("{stdout}");
+    eprintln!("{document}: {stdout}");
 }

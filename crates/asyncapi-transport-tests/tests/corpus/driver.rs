@@ -1,6 +1,6 @@
-//! Copied into the scratch workspace of `tests/corpus_mqtt.rs` (not compiled in this
-//! workspace): two crates generated from the corpus's streetlights MQTT 3.0 document, one
-//! from each side, talking through a real mosquitto whose `host:port` is the first argument.
+//! Copied into the scratch workspaces of `tests/corpus_mqtt.rs` (not compiled in this
+//! workspace): two crates generated from one of the corpus's streetlights MQTT documents, one
+//! from each side (`names.rs`, written by the test, says what the document calls things), talking through a real mosquitto whose `host:port` is the first argument.
 //! The client side reports light measurements (one handler failure on the way), the app side
 //! receives them and sends a turn-on command back; prints `ok: ...` when all arrived.
 
@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 use asyncapi_runtime::{Context, HandlerError};
 use corpus_lights_app as app;
 use corpus_lights_client as client;
+
+mod names;
+use names::*;
 
 #[derive(Default)]
 struct Seen {
@@ -25,8 +28,8 @@ struct AppHandler(Arc<Mutex<Seen>>);
 impl app::Handler for AppHandler {
     async fn receive_light_measurement(
         &self,
-        message: app::messages::LightMeasured,
-        params: app::messages::LightingMeasuredParams,
+        message: AppMeasured,
+        params: AppMeasuredParams,
         _context: Context,
     ) -> Result<(), HandlerError> {
         let lumens = message.payload.lumens.unwrap_or_default();
@@ -47,8 +50,8 @@ struct ClientHandler(Arc<Mutex<Seen>>);
 impl client::Handler for ClientHandler {
     async fn turn_on(
         &self,
-        message: client::messages::TurnOn,
-        params: client::messages::LightTurnOnParams,
+        message: ClientTurnOn,
+        params: ClientTurnOnParams,
         _context: Context,
     ) -> Result<(), HandlerError> {
         let command = serde_json::to_value(&message.payload).expect("serializes");
@@ -59,8 +62,8 @@ impl client::Handler for ClientHandler {
 
     async fn turn_off(
         &self,
-        _message: client::messages::TurnOff,
-        _params: client::messages::LightTurnOffParams,
+        _message: ClientTurnOff,
+        _params: ClientTurnOffParams,
         _context: Context,
     ) -> Result<(), HandlerError> {
         Ok(())
@@ -68,8 +71,8 @@ impl client::Handler for ClientHandler {
 
     async fn dim_light(
         &self,
-        _message: client::messages::DimLight,
-        _params: client::messages::LightsDimParams,
+        _message: ClientDim,
+        _params: ClientDimParams,
         _context: Context,
     ) -> Result<(), HandlerError> {
         Ok(())
@@ -119,7 +122,7 @@ async fn main() {
     let reporter = client::Publisher::new(client_side.sink());
     let all = [100_u64, 101, 102, 103];
     for (i, lumens) in all.iter().enumerate() {
-        let message = client::messages::LightMeasured {
+        let message = ClientMeasured {
             payload: serde_json::from_value(serde_json::json!({
                 "lumens": lumens,
                 "sentAt": "2026-12-03T10:00:00Z",
@@ -127,7 +130,7 @@ async fn main() {
             .expect("a payload"),
             headers: Default::default(),
         };
-        let params = client::messages::LightingMeasuredParams {
+        let params = ClientMeasuredParams {
             streetlight_id: format!("lamp-{i}"),
         };
         reporter
@@ -136,11 +139,11 @@ async fn main() {
             .expect("the measurement is sent");
     }
     let commander = app::Publisher::new(app_side.sink());
-    let on = app::messages::TurnOn {
+    let on = AppTurnOn {
         payload: serde_json::from_value(serde_json::json!({"command": "on"})).expect("a payload"),
         headers: Default::default(),
     };
-    let params = app::messages::LightTurnOnParams {
+    let params = AppTurnOnParams {
         streetlight_id: "lamp-7".to_owned(),
     };
     commander.turn_on(&params, &on).await.expect("the command is sent");
