@@ -201,7 +201,6 @@ pub fn vendor_all(
         needs.push(output.support_packages);
     }
     let mut packages: Vec<String> = needs.iter().flatten().cloned().collect();
-    packages.push(RUNTIME_PACKAGE.to_owned());
     packages.sort();
     packages.dedup();
     let sources = Sources::read_with_dependencies(root, &packages)

@@ -99,15 +99,7 @@ impl Sources {
             }
             let mut one = Sources::read(root, &[package.as_str()])?.crates;
             let krate = one.remove(0);
-            let manifest = manifest_of(&krate).map_err(invalid)?;
-            for (name, dep) in normal_dependencies(&manifest) {
-                if resolved_dependency(&workspace, name, dep)
-                    .map_err(invalid)?
-                    .contains_key("path")
-                {
-                    todo.push(dep_package(name, dep));
-                }
-            }
+            todo.extend(path_dependencies(&workspace, &krate).map_err(invalid)?);
             out.crates.push(krate);
         }
         out.crates.sort_by(|a, b| a.package.cmp(&b.package));
@@ -155,14 +147,21 @@ pub fn closure(sources: &Sources, roots: &[&str]) -> Result<Vec<String>, VendorE
                     .join(", ")
             ))
         })?;
-        let manifest = manifest_of(krate)?;
-        for (name, dep) in normal_dependencies(&manifest) {
-            if resolved_dependency(&workspace, name, dep)?.contains_key("path") {
-                todo.push(dep_package(name, dep));
-            }
-        }
+        todo.extend(path_dependencies(&workspace, krate)?);
     }
     Ok(done.into_iter().collect())
+}
+
+/// The packages `krate` depends on by path (other support crates), by package name.
+fn path_dependencies(workspace: &Table, krate: &SupportCrate) -> Result<Vec<String>, VendorError> {
+    let manifest = manifest_of(krate)?;
+    let mut out = Vec::new();
+    for (name, dep) in normal_dependencies(&manifest) {
+        if resolved_dependency(workspace, name, dep)?.contains_key("path") {
+            out.push(dep_package(name, dep));
+        }
+    }
+    Ok(out)
 }
 
 /// The files of each package in `packages`, by the folder it goes in (its package name),
@@ -218,8 +217,7 @@ pub fn support_crates_for(
     sources: &Sources,
     packages: &[String],
 ) -> Result<BTreeMap<String, BTreeMap<String, String>>, VendorError> {
-    let mut roots = vec![RUNTIME_PACKAGE];
-    roots.extend(packages.iter().map(String::as_str));
+    let roots: Vec<&str> = packages.iter().map(String::as_str).collect();
     let packages = closure(sources, &roots)?;
     support_crates(sources, &packages)
 }
