@@ -280,6 +280,8 @@ impl Endpoint {
             .unwrap_or(host);
         let (host, port) = split_host_port(&host)
             .map_err(|e| ConfigError::new(format!("server `{name}`: {e}")))?;
+        // Protocol names are matched in lower case (`MQTT` is `mqtt`), as URL schemes are.
+        let protocol = server.protocol.to_ascii_lowercase();
         let kinds: Vec<&str> = server.security.iter().map(|s| s.kind).collect();
         let x509 = kinds.contains(&"X509");
         let tls = if settings.no_tls {
@@ -288,7 +290,7 @@ impl Endpoint {
             settings
                 .tls
                 .clone()
-                .or_else(|| (secure(server.protocol) || x509).then(Tls::default))
+                .or_else(|| (secure(&protocol) || x509).then(Tls::default))
         };
         let sasl = settings.sasl.or_else(|| {
             kinds.iter().find_map(|k| match *k {
@@ -306,7 +308,7 @@ impl Endpoint {
         }
         Ok(Endpoint {
             server: Some(name.to_owned()),
-            protocol: server.protocol.to_owned(),
+            protocol,
             protocol_version: server.protocol_version.map(str::to_owned),
             host,
             port,
@@ -563,5 +565,27 @@ mod tests {
         assert_eq!(e.server.as_deref(), Some("local"));
         let err = Endpoint::configured(&API, "staging", prefix, code).unwrap_err();
         assert!(err.to_string().contains("`staging`"), "{err}");
+    }
+
+    #[test]
+    fn protocols_are_matched_in_lower_case() {
+        const UPPER: ApiDescription = ApiDescription {
+            title: "t",
+            servers: &[ServerInfo {
+                name: "broker",
+                protocol: "Secure-MQTT",
+                protocol_version: None,
+                host: "broker.example.com:8883",
+                pathname: None,
+                variables: &[],
+                security: &[],
+                bindings: &[],
+            }],
+            channels: &[],
+        };
+        let e = Endpoint::from_server(&UPPER, "broker", &ServerSettings::default()).unwrap();
+        assert_eq!(e.protocol, "secure-mqtt");
+        assert!(e.tls.is_some());
+        assert!(e.expect_protocol(&["secure-mqtt"]).is_ok());
     }
 }
