@@ -56,21 +56,16 @@ pub struct ServerIr {
     /// 3.x `pathname`, or the path of a 2.x `url` (when not empty).
     pub pathname: Option<String>,
     pub description: Option<String>,
-    pub variables: Vec<ServerVariableIr>,
-    pub security: Vec<SecurityIr>,
+    /// The server's variables (name, then `default` and `enum`), as the document has them.
+    pub variables: indexmap::IndexMap<String, asyncapi_model::model::ServerVariable>,
+    /// The security schemes, resolved.
+    pub security: Vec<asyncapi_model::model::SecurityScheme>,
     pub bindings: Vec<BindingIr>,
     /// The cargo feature of the generated crate whose adapter connects to this server,
     /// when an adapter knows the protocol.
     pub feature: Option<&'static str>,
     /// The `connect` function of the server, when it has a feature.
     pub connect_fn: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ServerVariableIr {
-    pub name: String,
-    pub default: Option<String>,
-    pub allowed: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -8,8 +8,7 @@ use asyncapi_model::Document;
 use asyncapi_model::view::Action;
 
 use crate::ir::{
-    BindingIr, ChannelIr, Ir, MessageIr, OperationIr, ParamField, ParamsIr, ReplyIr, Role,
-    SecurityIr, ServerIr, ServerVariableIr,
+    BindingIr, ChannelIr, Ir, MessageIr, OperationIr, ParamField, ParamsIr, ReplyIr, Role, ServerIr,
 };
 use crate::names::{Case, Registry, pascal, snake};
 use crate::notes::{Note, describe};
@@ -226,26 +225,8 @@ fn lower_servers(doc: &Document, adapters: bool, notes: &mut Vec<Note>) -> Vec<S
                 host,
                 pathname,
                 description: s.description.clone(),
-                variables: s
-                    .variables
-                    .iter()
-                    .map(|(name, v)| ServerVariableIr {
-                        name: name.clone(),
-                        default: v.default.clone(),
-                        allowed: v.enum_values.clone(),
-                    })
-                    .collect(),
-                security: s
-                    .security
-                    .iter()
-                    .map(|sec| SecurityIr {
-                        name: sec.name.clone(),
-                        kind: sec.kind.clone(),
-                        scheme: sec.scheme.clone(),
-                        param_name: sec.param_name.clone(),
-                        location: sec.location.clone(),
-                    })
-                    .collect(),
+                variables: s.variables.clone(),
+                security: s.security.clone(),
                 bindings: bindings(&s.bindings),
                 feature,
                 connect_fn: feature.map(|_| functions.unique(&snake(&s.name, "server"))),

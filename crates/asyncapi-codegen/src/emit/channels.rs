@@ -106,18 +106,19 @@ pub fn items(ir: &Ir) -> Vec<Piece> {
             "{pad}    pathname: {},",
             opt_lit(s.pathname.as_deref())
         );
-        slice(out, i + 4, "variables", &s.variables, |out, i, v| {
+        let variables: Vec<_> = s.variables.iter().collect();
+        slice(out, i + 4, "variables", &variables, |out, i, (name, v)| {
             let pad = " ".repeat(i);
-            let allowed = if v.allowed.is_empty() {
+            let allowed = if v.enum_values.is_empty() {
                 "&[]".to_owned()
             } else {
-                let values: Vec<String> = v.allowed.iter().map(|a| str_lit(a)).collect();
+                let values: Vec<String> = v.enum_values.iter().map(|a| str_lit(a)).collect();
                 format!("&[{}]", values.join(", "))
             };
             let _ = writeln!(
                 out,
                 "{pad}rt::ServerVariable {{\n{pad}    name: {},\n{pad}    default: {},\n{pad}    allowed: {allowed},\n{pad}}},",
-                str_lit(&v.name),
+                str_lit(name),
                 opt_lit(v.default.as_deref())
             );
         });

@@ -54,12 +54,11 @@ fn function(out: &mut String, s: &ServerIr, crate_name: &str) {
     let prefix = env_prefix(crate_name, &s.key);
     let mut vars: Vec<String> = s
         .variables
-        .iter()
-        .map(|v| {
+        .keys()
+        .map(|name| {
             format!(
-                "`{prefix}_VAR_{}` for `{{{}}}`",
-                v.name.to_ascii_uppercase().replace(['-', '.'], "_"),
-                v.name
+                "`{prefix}_VAR_{}` for `{{{name}}}`",
+                name.to_ascii_uppercase().replace(['-', '.'], "_"),
             )
         })
         .collect();
