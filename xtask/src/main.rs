@@ -8,6 +8,11 @@
 //!   `DIR/<crate name>/` beside standalone copies of the crates they depend on
 //!   (`DIR/asyncapi-runtime/`, ...), so that `DIR` can be copied into any repository and built
 //!   there.
+//! - `cargo xtask corpus [DIR...] [--out FILE] [--strict] [--offline] [--scratch DIR]
+//!   [--target-dir DIR]`: every AsyncAPI document in each `DIR` (default `../shared/corpus`)
+//!   generated into one scratch workspace, checked and clippy'd; the table goes to `FILE`
+//!   (default `docs/conformance.md` for the shared corpus, else `conformance.md` in the
+//!   scratch workspace). See `corpus.rs`.
 //!
 //! As `asyncapi-gen generate` does, both read past slips in a document that touch only
 //! documentation or have one obvious reading, with a warning each
@@ -22,8 +27,17 @@ use asyncapi_codegen::config::{SpecConfig, crate_name_for};
 use asyncapi_codegen::vendor::{self, RUNTIME_PACKAGE, Sources};
 use asyncapi_codegen::{Change, RuntimeDep, Settings, WriteMode};
 
+mod corpus;
+
+const USAGE: &str = "usage: cargo xtask generate [--check] [--strict]
+       cargo xtask vendor DIR [--check] [--strict]
+       cargo xtask corpus [DIR...] [--out FILE] [--strict] [--offline] [--scratch DIR] [--target-dir DIR]";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("corpus") {
+        return corpus_task(&args[1..]);
+    }
     let (flags, words): (Vec<&str>, Vec<&str>) = args
         .iter()
         .map(String::as_str)
@@ -45,10 +59,71 @@ fn main() -> ExitCode {
             &format!("cargo xtask vendor {dir}"),
         ),
         _ => {
-            eprintln!(
-                "usage: cargo xtask generate [--check] [--strict]\n       cargo xtask vendor DIR [--check] [--strict]"
-            );
+            eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn corpus_task(args: &[String]) -> ExitCode {
+    let root = workspace_root();
+    let mut dirs = Vec::new();
+    let (mut out, mut scratch, mut target_dir) = (None, None, None);
+    let (mut strict, mut offline) = (false, false);
+    let mut args = args.iter();
+    while let Some(a) = args.next() {
+        let slot = match a.as_str() {
+            "--strict" => {
+                strict = true;
+                continue;
+            }
+            "--offline" => {
+                offline = true;
+                continue;
+            }
+            "--out" => &mut out,
+            "--scratch" => &mut scratch,
+            "--target-dir" => &mut target_dir,
+            flag if flag.starts_with("--") => {
+                eprintln!("unknown option {flag}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+            dir => {
+                dirs.push(PathBuf::from(dir));
+                continue;
+            }
+        };
+        let Some(value) = args.next() else {
+            eprintln!("{a} needs a value\n{USAGE}");
+            return ExitCode::from(2);
+        };
+        *slot = Some(PathBuf::from(value));
+    }
+    let shared = dirs.is_empty();
+    if shared {
+        dirs.push(root.join("../shared/corpus"));
+    }
+    let scratch = scratch.unwrap_or_else(|| root.join("target/xtask-corpus"));
+    let out = out.unwrap_or_else(|| {
+        if shared {
+            root.join("docs/conformance.md")
+        } else {
+            scratch.join("conformance.md")
+        }
+    });
+    let opts = corpus::Options {
+        dirs,
+        out,
+        target_dir: target_dir.unwrap_or_else(|| root.join("target/xtask-corpus-target")),
+        scratch,
+        strict,
+        offline,
+    };
+    match corpus::run(&opts, &root.join("crates").join(RUNTIME_PACKAGE)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
         }
     }
 }
