@@ -20,6 +20,31 @@ pub struct LoadArgs {
     /// Read http(s) references under PREFIX from the local folder DIR instead of the network.
     #[arg(long, value_name = "PREFIX=DIR")]
     pub map_url: Vec<UrlMap>,
+    /// The most the document's files may hold together, in bytes or with a `K`, `M` or `G`
+    /// suffix (powers of 1024): a larger document is refused before it fills memory.
+    /// Default: 32M.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_size: Option<u64>,
+}
+
+/// `123`, `64K`, `32M`, `1G` (also `KiB`, `MiB`, `GiB`; any case) as bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let digits = lower.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let shift = match &lower[digits.len()..] {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        other => return Err(format!("unknown size unit `{other}` (use K, M or G)")),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (a whole number of bytes, or with K, M or G)"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 impl LoadArgs {
@@ -31,7 +56,27 @@ impl LoadArgs {
             url_maps: self.map_url.clone(),
             fetch: self.allow_remote.then(http_fetcher),
             lenient: false,
+            max_bytes: self.max_size,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_read_with_binary_suffixes() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("32MiB"), Ok(32 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(
+            parse_size("2T"),
+            Err("unknown size unit `t` (use K, M or G)".to_owned())
+        );
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
     }
 }
 

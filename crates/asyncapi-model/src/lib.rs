@@ -114,7 +114,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Document, LoadError> {
 pub fn load_str(path: &Path, text: String, opts: &LoadOptions) -> Result<Document, LoadError> {
     match Store::from_text(path, text, opts.clone()) {
         Ok(s) => load_store(s),
-        Err(e) => Err(read_error(path, source::ReadError::Syntax(e))),
+        Err(e) => Err(read_error(path, e)),
     }
 }
 
@@ -122,6 +122,7 @@ fn read_error(path: &Path, e: source::ReadError) -> LoadError {
     let (message, line, column, code) = match e {
         source::ReadError::Io(e) => (format!("cannot read the document: {e}"), 0, 0, "io"),
         source::ReadError::Syntax(e) => (e.message, e.line, e.column, "syntax"),
+        source::ReadError::TooLarge { limit } => (source::too_large(limit), 0, 0, "too-large"),
     };
     LoadError {
         diagnostics: Diagnostics(vec![Diagnostic {

@@ -85,6 +85,37 @@ fn strip_position(msg: &str) -> String {
     format!("{}{tail}", &msg[..i])
 }
 
+/// Most parser messages say enough; these two get what they mean in this document.
+fn explain(message: &str, text: &str, line: usize, column: usize) -> String {
+    if message == "recursion limit exceeded" {
+        return "values nest more than 128 deep (recursion limit exceeded)".to_owned();
+    }
+    let at = line
+        .checked_sub(1)
+        .and_then(|l| text.lines().nth(l))
+        .and_then(|l| l.chars().nth(column.saturating_sub(1)));
+    if at == Some('\t') && message.starts_with("found character that cannot start any token") {
+        return "a tab cannot start a token here (YAML indents with spaces only)".to_owned();
+    }
+    message.to_owned()
+}
+
+/// The 1-based line and column of the first alias (`*name`) in YAML text, roughly: a `*`
+/// after a space, `[`, `{`, `,` or `:` (or at the start of a line) followed by a name.
+fn first_alias(text: &str) -> Option<(usize, usize)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let chars: Vec<char> = line.chars().collect();
+        (0..chars.len()).find_map(|j| {
+            let before = j.checked_sub(1).map(|k| chars[k]);
+            let starts = matches!(before, None | Some(' ' | '[' | '{' | ',' | ':' | '-'));
+            let named = chars
+                .get(j + 1)
+                .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-'));
+            (chars[j] == '*' && starts && named).then_some((i + 1, j + 1))
+        })
+    })
+}
+
 fn parse_json(text: &str) -> Result<Value, SyntaxError> {
     let dup = Cell::new(false);
     let mut de = serde_json::Deserializer::from_str(text);
@@ -102,7 +133,10 @@ fn parse_json(text: &str) -> Result<Value, SyntaxError> {
         let line = e.line();
         let column = if line > 0 { e.column().max(1) } else { 0 };
         SyntaxError {
-            message: format!("invalid JSON: {}", strip_position(&e.to_string())),
+            message: format!(
+                "invalid JSON: {}",
+                explain(&strip_position(&e.to_string()), text, line, column)
+            ),
             line,
             column,
         }
@@ -126,8 +160,18 @@ fn parse_yaml(text: &str) -> Result<Value, SyntaxError> {
                 return err;
             }
         }
+        let message = strip_position(&e.to_string());
+        if message.starts_with("repetition limit exceeded") {
+            // serde_yaml does not say where: the first alias is where the expansion starts.
+            let (line, column) = first_alias(text).unwrap_or((1, 1));
+            return SyntaxError {
+                message: "invalid YAML: its aliases expand to more nodes than a document may hold (an alias bomb?)".to_owned(),
+                line,
+                column,
+            };
+        }
         SyntaxError {
-            message: format!("invalid YAML: {}", strip_position(&e.to_string())),
+            message: format!("invalid YAML: {}", explain(&message, text, line, column)),
             line,
             column,
         }

@@ -88,7 +88,21 @@ pub(crate) fn payload<'s>(cx: &mut Cx<'s>, node: &At<'s>, format: &SchemaFormat)
 }
 
 /// Checks every `$ref` below a schema and walks each target once.
-pub(crate) fn walk<'s>(cx: &mut Cx<'s>, node: &At<'s>) {
+///
+/// A worklist, not recursion: a chain of ten thousand `$ref`s or nested schemas costs heap,
+/// never the stack. Children are visited in document order (depth first).
+pub(crate) fn walk<'s>(cx: &mut Cx<'s>, root: &At<'s>) {
+    let mut todo = vec![root.clone()];
+    let mut children = Vec::new();
+    while let Some(node) = todo.pop() {
+        visit(cx, &node, &mut children);
+        todo.extend(children.drain(..).rev());
+    }
+}
+
+/// Checks one schema's keywords and queues the schemas below it (and its `$ref`'s target)
+/// in `children`.
+fn visit<'s>(cx: &mut Cx<'s>, node: &At<'s>, children: &mut Vec<At<'s>>) {
     if !node.merged && !cx.schemas_seen.insert(node.at.clone()) {
         return;
     }
@@ -113,14 +127,11 @@ pub(crate) fn walk<'s>(cx: &mut Cx<'s>, node: &At<'s>) {
             Value::String(r) => match cx.store.resolve(node.at.file, r) {
                 Ok(t) => {
                     if let Some(v) = cx.store.get(&t) {
-                        walk(
-                            cx,
-                            &At {
-                                v,
-                                at: t,
-                                merged: false,
-                            },
-                        );
+                        children.push(At {
+                            v,
+                            at: t,
+                            merged: false,
+                        });
                     }
                 }
                 Err(e) => cx.unresolved(&ref_at, "schema", e),
@@ -147,14 +158,11 @@ pub(crate) fn walk<'s>(cx: &mut Cx<'s>, node: &At<'s>) {
                             );
                             continue;
                         }
-                        walk(
-                            cx,
-                            &At {
-                                v: s,
-                                at: child.clone(),
-                                merged: node.merged,
-                            },
-                        );
+                        children.push(At {
+                            v: s,
+                            at: child.clone(),
+                            merged: node.merged,
+                        });
                     }
                 }
             }
@@ -164,14 +172,11 @@ pub(crate) fn walk<'s>(cx: &mut Cx<'s>, node: &At<'s>) {
                     for (name, s) in members {
                         if s.is_object() {
                             let child = at.child(name);
-                            walk(
-                                cx,
-                                &At {
-                                    v: s,
-                                    at: child.clone(),
-                                    merged: node.merged,
-                                },
-                            );
+                            children.push(At {
+                                v: s,
+                                at: child.clone(),
+                                merged: node.merged,
+                            });
                         }
                     }
                 }
@@ -192,24 +197,18 @@ pub(crate) fn walk<'s>(cx: &mut Cx<'s>, node: &At<'s>) {
                     Value::Array(items) if key == "items" => {
                         for (i, s) in items.iter().enumerate() {
                             let child = at.child(&i.to_string());
-                            walk(
-                                cx,
-                                &At {
-                                    v: s,
-                                    at: child.clone(),
-                                    merged: node.merged,
-                                },
-                            );
+                            children.push(At {
+                                v: s,
+                                at: child.clone(),
+                                merged: node.merged,
+                            });
                         }
                     }
-                    _ => walk(
-                        cx,
-                        &At {
-                            v: sub,
-                            at: at.clone(),
-                            merged: node.merged,
-                        },
-                    ),
+                    _ => children.push(At {
+                        v: sub,
+                        at: at.clone(),
+                        merged: node.merged,
+                    }),
                 }
             }
             "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
@@ -218,14 +217,11 @@ pub(crate) fn walk<'s>(cx: &mut Cx<'s>, node: &At<'s>) {
                     Value::Array(items) => {
                         for (i, s) in items.iter().enumerate() {
                             let child = at.child(&i.to_string());
-                            walk(
-                                cx,
-                                &At {
-                                    v: s,
-                                    at: child.clone(),
-                                    merged: node.merged,
-                                },
-                            );
+                            children.push(At {
+                                v: s,
+                                at: child.clone(),
+                                merged: node.merged,
+                            });
                         }
                     }
                     _ => cx.error(

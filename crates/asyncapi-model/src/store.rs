@@ -37,6 +37,17 @@ pub struct LoadOptions {
     /// repaired in the store so that the generator reads what was assumed. Linters leave it
     /// off; generators turn it on unless their user asks for strictness.
     pub lenient: bool,
+    /// How many bytes the document's files may hold together; `None` is
+    /// [`crate::source::DEFAULT_MAX_BYTES`]. A file that would pass it is an error at the ref
+    /// (at the document, for the root), read no further than the limit.
+    pub max_bytes: Option<u64>,
+}
+
+impl LoadOptions {
+    /// The size limit in effect.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes.unwrap_or(source::DEFAULT_MAX_BYTES)
+    }
 }
 
 /// Fetches the text of a remote document; `Err` says why it could not.
@@ -149,7 +160,12 @@ pub enum RefError {
     /// An `http(s)` ref with no mapping while remote refs are allowed but cannot be fetched.
     RemoteUnavailable { url: String },
     /// A file ref that leaves the root folder.
-    OutsideRoot { path: PathBuf, root: PathBuf },
+    /// `link` is the symbolic link inside the root that `path` was reached through.
+    OutsideRoot {
+        path: PathBuf,
+        link: Option<PathBuf>,
+        root: PathBuf,
+    },
     /// A mapped `http(s)` ref whose path climbs out of the folder its prefix is mapped to.
     OutsideMappedDir {
         url: String,
@@ -180,12 +196,23 @@ impl std::fmt::Display for RefError {
                 f,
                 "remote reference `{url}` cannot be fetched: this build has no HTTP client; download it and map it with --map-url PREFIX=DIR"
             ),
-            RefError::OutsideRoot { path, root } => write!(
-                f,
-                "file reference `{}` leaves the spec's root folder `{}` (allow it with --allow-outside-root or choose --root)",
-                path.display(),
-                root.display()
-            ),
+            RefError::OutsideRoot { path, link, root } => {
+                if let Some(link) = link {
+                    write!(
+                        f,
+                        "`{}` is a symbolic link to `{}`, which ",
+                        link.display(),
+                        path.display()
+                    )?;
+                } else {
+                    write!(f, "file reference `{}` ", path.display())?;
+                }
+                write!(
+                    f,
+                    "leaves the spec's root folder `{}` (allow it with --allow-outside-root or choose --root)",
+                    root.display()
+                )
+            }
             RefError::OutsideMappedDir {
                 url,
                 prefix,
@@ -250,12 +277,15 @@ pub struct Store {
     pub(crate) syntax_errors: BTreeMap<PathBuf, SyntaxError>,
     root: PathBuf,
     opts: LoadOptions,
+    /// Bytes of text held so far, against [`LoadOptions::max_bytes`].
+    bytes: u64,
 }
 
 impl Store {
     /// Reads the root document. The root must parse; its refs are loaded by [`Self::load_closure`].
     pub fn open(path: &Path, opts: LoadOptions) -> Result<Store, ReadError> {
-        let file = source::read_file(path)?;
+        let file = source::read_file_within(path, opts.max_bytes())?;
+        let bytes = file.text.len() as u64;
         let key = canonical(path);
         let root = match &opts.root {
             Some(r) => canonical(r),
@@ -269,6 +299,7 @@ impl Store {
             syntax_errors: BTreeMap::new(),
             root,
             opts,
+            bytes,
         };
         store.by_path.insert(key.clone(), FileId(0));
         store.keys.push(key);
@@ -279,8 +310,13 @@ impl Store {
     /// A store made from text held in memory (tests, stdin); `path` names it in diagnostics and
     /// is the base of its relative refs. Text in memory has no file name to trust, so JSON or
     /// YAML is chosen by content alone ([`parse::parse`]).
-    pub fn from_text(path: &Path, text: String, opts: LoadOptions) -> Result<Store, SyntaxError> {
-        let (format, value) = parse::parse(&text)?;
+    pub fn from_text(path: &Path, text: String, opts: LoadOptions) -> Result<Store, ReadError> {
+        let limit = opts.max_bytes();
+        if text.len() as u64 > limit {
+            return Err(ReadError::TooLarge { limit });
+        }
+        let (format, value) = parse::parse(&text).map_err(ReadError::Syntax)?;
+        let bytes = text.len() as u64;
         let key = absolute(path);
         let root = match &opts.root {
             Some(r) => canonical(r),
@@ -299,6 +335,7 @@ impl Store {
             syntax_errors: BTreeMap::new(),
             root,
             opts,
+            bytes,
         };
         store.by_path.insert(key, FileId(0));
         Ok(store)
@@ -374,16 +411,23 @@ impl Store {
             return;
         };
         match (fetch.0)(url) {
+            Ok(text) if text.len() as u64 > self.opts.max_bytes().saturating_sub(self.bytes) => {
+                let limit = self.opts.max_bytes();
+                self.failed.insert(key, source::too_large(limit));
+            }
             Ok(text) => match parse::parse(&text) {
-                Ok((format, value)) => self.add(
-                    key.clone(),
-                    SourceFile {
-                        path: key,
-                        text,
-                        format,
-                        value,
-                    },
-                ),
+                Ok((format, value)) => {
+                    self.bytes += text.len() as u64;
+                    self.add(
+                        key.clone(),
+                        SourceFile {
+                            path: key,
+                            text,
+                            format,
+                            value,
+                        },
+                    );
+                }
                 Err(e) => {
                     self.failed.insert(
                         key,
@@ -401,12 +445,19 @@ impl Store {
         if self.by_path.contains_key(path) || self.failed.contains_key(path) {
             return;
         }
-        match source::read_file(path) {
+        let left = self.opts.max_bytes().saturating_sub(self.bytes);
+        match source::read_file_within(path, left) {
             Ok(file) => {
+                self.bytes += file.text.len() as u64;
                 self.add(path.to_path_buf(), file);
             }
             Err(ReadError::Io(e)) => {
                 self.failed.insert(path.to_path_buf(), e);
+            }
+            Err(ReadError::TooLarge { .. }) => {
+                let limit = self.opts.max_bytes();
+                self.failed
+                    .insert(path.to_path_buf(), source::too_large(limit));
             }
             Err(ReadError::Syntax(e)) => {
                 // The error itself is reported in the file, with the parser's context
@@ -541,12 +592,14 @@ impl Store {
             let rest = decode_path(&uri[map.prefix.len()..], reference)?;
             let dir = canonical(&map.dir);
             let path = normalize(&dir.join(rest));
-            if !path.starts_with(&dir) {
+            // A symbolic link inside the folder may lead out of it: where it leads is checked.
+            let real = canonical(&path);
+            if !real.starts_with(&dir) {
                 return Err(RefError::OutsideMappedDir {
                     url: uri.to_owned(),
                     prefix: map.prefix.clone(),
                     dir,
-                    path,
+                    path: real,
                 });
             }
             return Ok(Target::File { path, pointer });
@@ -564,12 +617,15 @@ impl Store {
         let rel = decode_path(raw, reference)?;
         let base = self.base_dir(from);
         let path = normalize(&base.join(rel));
+        // A symbolic link inside the root may lead out of it: where it leads is checked.
+        let real = canonical(&path);
         if !self.opts.allow_outside_root
-            && !path.starts_with(&self.root)
-            && !self.in_mapped_dir(&path)
+            && !real.starts_with(&self.root)
+            && !self.in_mapped_dir(&real)
         {
             return Err(RefError::OutsideRoot {
-                path,
+                link: (real != path).then_some(path),
+                path: real,
                 root: self.root.clone(),
             });
         }

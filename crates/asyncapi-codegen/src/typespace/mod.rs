@@ -23,7 +23,7 @@ mod objects;
 mod resolve;
 mod unions;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use asyncapi_model::{Document, Loc};
 use serde_json::Value;
@@ -63,7 +63,17 @@ pub(crate) struct TypeSpace<'d> {
     uses: Uses,
     /// Schemas made by the generator (Avro schemas as JSON Schema), by virtual file id.
     virtual_docs: Vec<(&'d Value, String)>,
+    /// How many schemas are being typed inside one another now.
+    depth: usize,
+    /// Schemas met deeper than [`MAX_NESTED_TYPES`]: reserved as named types, typed once the
+    /// outermost schema is done.
+    deferred: VecDeque<(TypeId, SchemaRef<'d>)>,
 }
+
+/// How deep schemas are typed inside one another before the next is queued instead: a chain of
+/// ten thousand schemas, each a property or variant of the one before, then costs heap, not
+/// stack.
+const MAX_NESTED_TYPES: usize = 40;
 
 /// Longest `$ref` chain (and deepest `allOf` nesting) followed before giving up.
 const MAX_REF_CHAIN: usize = 64;
@@ -83,6 +93,8 @@ impl<'d> TypeSpace<'d> {
             notes: Vec::new(),
             uses: Uses::default(),
             virtual_docs: Vec::new(),
+            depth: 0,
+            deferred: VecDeque::new(),
         }
     }
 
@@ -134,6 +146,20 @@ impl<'d> TypeSpace<'d> {
 
     /// The type of a schema. `hint` is the name to use if the schema needs a named type.
     pub(crate) fn ty(&mut self, s: SchemaRef<'d>, hint: &str) -> Ty {
+        self.depth += 1;
+        let t = self.ty_at_depth(s, hint);
+        self.depth -= 1;
+        if self.depth == 0 {
+            while let Some((id, s)) = self.deferred.pop_front() {
+                self.depth = 1;
+                self.shape_target(id, &s);
+                self.depth = 0;
+            }
+        }
+        t
+    }
+
+    fn ty_at_depth(&mut self, s: SchemaRef<'d>, hint: &str) -> Ty {
         let mut hint = hint.to_owned();
         let Some((s, via_ref)) = self.deref(s, &mut hint) else {
             return Ty::Value;
@@ -144,17 +170,27 @@ impl<'d> TypeSpace<'d> {
                 return t.clone();
             }
         }
-        if via_ref {
-            // A ref target is always a named type, reserved before its parts are typed.
+        let deep = self.depth > MAX_NESTED_TYPES;
+        if via_ref || (deep && s.stored) {
+            // A ref target is always a named type, reserved before its parts are typed; so
+            // is a schema nested too deep to type now, which is queued.
             let id = self.reserve(&hint, &s, true);
             self.memo.insert(key, Ty::Named(id));
-            let name = self.defs[id].name.clone();
-            let kind = match self.shape(&s, &name, Some(id)) {
-                Shaped::Def(kind) => kind,
-                Shaped::Ty(t) => Kind::Alias(t),
-            };
-            self.defs[id].kind = kind;
+            if deep {
+                self.deferred.push_back((id, s));
+            } else {
+                self.shape_target(id, &s);
+            }
             return Ty::Named(id);
+        }
+        if deep {
+            self.note(
+                &s.loc,
+                format!(
+                    "schemas nest more than {MAX_NESTED_TYPES} deep here; typed as serde_json::Value"
+                ),
+            );
+            return Ty::Value;
         }
         let shaped = self.shape(&s, &hint, None);
         if s.stored {
@@ -176,6 +212,16 @@ impl<'d> TypeSpace<'d> {
             self.memo.insert(key, t.clone());
         }
         t
+    }
+
+    /// Types the target of a `$ref`, reserved as `id`, one level deeper.
+    fn shape_target(&mut self, id: TypeId, s: &SchemaRef<'d>) {
+        let name = self.defs[id].name.clone();
+        let kind = match self.shape(s, &name, Some(id)) {
+            Shaped::Def(kind) => kind,
+            Shaped::Ty(t) => Kind::Alias(t),
+        };
+        self.defs[id].kind = kind;
     }
 
     /// Claims the names of the component schemas (`(name, location)`), in document order,
