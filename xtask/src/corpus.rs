@@ -546,6 +546,10 @@ fn why(d: &Diagnostic) -> String {
         "unresolved-ref" | "invalid-ref" => {
             "a `$ref` points at something that is not there, so the generator would have to guess the type it stands for"
         }
+        "contradictory-schema" => {
+            "the parts of an `allOf` ask for values of different types, so no message can be valid"
+        }
+        "too-large" => "the document is larger than the size limit (raise it with --max-size)",
         "ref-cycle" => {
             "a `$ref` leads back to itself through objects that cannot be recursive, so the object it names never exists"
         }

@@ -92,12 +92,21 @@ impl SpecConfig {
     }
 }
 
-/// The package name for a spec file stem: lowercase ASCII letters and digits, other runs of
-/// characters as one `-` (`Adobe I/O Events` -> `adobe-i-o-events`); `asyncapi-generated`
-/// when nothing is left, and prefixed when it would start with a digit.
+/// The package name for a spec file stem: lowercase ASCII letters and digits (letters of other
+/// scripts transliterated), other runs of characters as one `-` (`Adobe I/O Events` ->
+/// `adobe-i-o-events`); `asyncapi-generated` when nothing is left, and prefixed when it would
+/// start with a digit or be a name Windows reserves for a device (`con` -> `asyncapi-con`).
 pub fn crate_name_for(stem: &str) -> String {
     let mut s = String::new();
-    for c in stem.chars() {
+    // Letters of any script as ASCII (`Ωμέγα` -> `omega`); symbols stay separators.
+    let ascii: String = stem
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii() || !c.is_alphanumeric() => c.to_string(),
+            c => deunicode::deunicode_char(c).unwrap_or("-").to_owned(),
+        })
+        .collect();
+    for c in ascii.chars() {
         if c.is_ascii_alphanumeric() {
             s.push(c.to_ascii_lowercase());
         } else if !s.is_empty() && !s.ends_with('-') {
@@ -107,7 +116,7 @@ pub fn crate_name_for(stem: &str) -> String {
     let s = s.trim_end_matches('-');
     if s.is_empty() {
         "asyncapi-generated".to_owned()
-    } else if s.starts_with(|c: char| c.is_ascii_digit()) {
+    } else if s.starts_with(|c: char| c.is_ascii_digit()) || is_reserved_file_name(s) {
         format!("asyncapi-{s}")
     } else {
         s.to_owned()
@@ -157,8 +166,26 @@ mod tests {
         assert_eq!(crate_name_for("Adobe I/O Events"), "adobe-i-o-events");
         assert_eq!(crate_name_for("--x__y--"), "x-y");
         assert_eq!(crate_name_for("2fa"), "asyncapi-2fa");
-        assert_eq!(crate_name_for("Ωμέγα"), "asyncapi-generated");
+        assert_eq!(crate_name_for("Ωμέγα"), "omega");
+        assert_eq!(crate_name_for("北京 events"), "bei-jing-events");
+        assert_eq!(crate_name_for("€"), "asyncapi-generated");
         assert_eq!(crate_name_for(""), "asyncapi-generated");
+        // Whatever the stem, the name is one a folder can have.
+        for stem in [
+            "../x",
+            "/abs/olute",
+            "CON",
+            "lpt1",
+            "Nul",
+            "a/../../b",
+            "..",
+            "C:\\x",
+        ] {
+            let name = crate_name_for(stem);
+            assert!(check_crate_name(&name).is_ok(), "{stem} -> {name}");
+        }
+        assert_eq!(crate_name_for("CON"), "asyncapi-con");
+        assert_eq!(crate_name_for("../x"), "x");
     }
 
     #[test]

@@ -33,41 +33,45 @@ pub fn words(name: &str) -> Vec<String> {
     out
 }
 
-/// Latin letters with diacritics as their base letters (`über` -> `uber`, `größe` ->
-/// `grosse`), so that identifiers stay ASCII without losing letters; other characters are
-/// kept as they are (and dropped later when not alphanumeric ASCII).
+/// A character as ASCII (deunicode's tables: `ü` -> `u`, `ß` -> `ss`, `Ω` -> `O`, `Ж` -> `Zh`,
+/// `北` -> `Bei `), so that identifiers stay ASCII without losing a letter of any script. An
+/// upper-case letter that becomes several letters is one word (`Æ` -> `Ae`, not `AE`).
+/// Symbols stay as they are (and so separate words): `€` is not `EUR`.
 fn transliterate(c: char) -> Vec<char> {
-    let base = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => "a",
-        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' => "A",
-        'ç' | 'ć' | 'č' => "c",
-        'Ç' | 'Ć' | 'Č' => "C",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' => "e",
-        'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ę' | 'Ě' => "E",
-        'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
-        'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' => "I",
-        'ñ' | 'ń' | 'ň' => "n",
-        'Ñ' | 'Ń' | 'Ň' => "N",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => "o",
-        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' => "O",
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' => "u",
-        'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' => "U",
-        'ý' | 'ÿ' => "y",
-        'Ý' => "Y",
-        'ß' => "ss",
-        'æ' => "ae",
-        'Æ' => "Ae",
-        'œ' => "oe",
-        'Œ' => "Oe",
-        'ł' => "l",
-        'Ł' => "L",
-        'ś' | 'š' => "s",
-        'Ś' | 'Š' => "S",
-        'ź' | 'ż' | 'ž' => "z",
-        'Ź' | 'Ż' | 'Ž' => "Z",
-        _ => return vec![c],
+    if c.is_ascii() || !c.is_alphanumeric() {
+        return vec![c];
+    }
+    let Some(text) = deunicode::deunicode_char(c) else {
+        return Vec::new();
     };
-    base.chars().collect()
+    let mut out: Vec<char> = text.chars().collect();
+    if c.is_uppercase() && out.len() > 1 && out.iter().all(|o| o.is_ascii_uppercase()) {
+        out[1..].iter_mut().for_each(|o| o.make_ascii_lowercase());
+    }
+    out
+}
+
+/// Whether a letter is outside the Latin script (Latin-1, Latin Extended A/B and Additional),
+/// so that a name made from it is a transliteration a reader may not recognise.
+fn beyond_latin(c: char) -> bool {
+    c.is_alphabetic() && !c.is_ascii() && !matches!(u32::from(c), 0xC0..=0x24F | 0x1E00..=0x1EFF)
+}
+
+/// What a note should say about the Rust name `rust` made from the spec name `spec`, when a
+/// reader could not guess it: nothing usable was left (the fallback was used), or letters of
+/// another script were transliterated. `None` when the name speaks for itself.
+pub fn naming_note(what: &str, spec: &str, rust: &str) -> Option<String> {
+    if spec.is_empty() {
+        return Some(format!("the {what} `\"\"` is named `{rust}`"));
+    }
+    if words(spec).is_empty() {
+        return Some(format!(
+            "{what} `{spec}` has no letters or digits to make a Rust name from; it is named `{rust}`"
+        ));
+    }
+    spec.chars()
+        .any(beyond_latin)
+        .then(|| format!("{what} `{spec}` is named `{rust}`, its letters transliterated to ASCII"))
 }
 
 /// `PascalCase`; `fallback` when nothing usable is left; a leading digit gets a prefix.
@@ -246,6 +250,27 @@ mod tests {
         assert_eq!(snake("@id", "f"), "id");
         assert_eq!(ident("type").to_string(), "r#type");
         assert_eq!(ident("self").to_string(), "self_");
+        // Every script has a readable ASCII name.
+        assert_eq!(snake("Ωμέγα", "f"), "omega");
+        assert_eq!(pascal("Привет мир", "T"), "PrivetMir");
+        assert_eq!(snake("北京", "f"), "bei_jing");
+        assert_eq!(pascal("Æble", "T"), "Aeble");
+    }
+
+    #[test]
+    fn names_a_reader_could_not_guess_get_a_note() {
+        assert_eq!(naming_note("property", "größe", "grosse"), None);
+        assert_eq!(naming_note("property", "userId", "user_id"), None);
+        assert_eq!(
+            naming_note("property", "北京", "bei_jing").as_deref(),
+            Some("property `北京` is named `bei_jing`, its letters transliterated to ASCII")
+        );
+        assert_eq!(
+            naming_note("enum value", "€", "Empty").as_deref(),
+            Some(
+                "enum value `€` has no letters or digits to make a Rust name from; it is named `Empty`"
+            )
+        );
     }
 
     #[test]

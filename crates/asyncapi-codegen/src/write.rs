@@ -84,6 +84,7 @@ pub fn write(
                     if let Some(parent) = p.parent() {
                         std::fs::create_dir_all(parent)?;
                     }
+                    stays_inside(dir, p, false)?;
                     let rel = p
                         .strip_prefix(dir)
                         .unwrap_or(p)
@@ -91,11 +92,39 @@ pub fn write(
                         .replace('\\', "/");
                     std::fs::write(p, files[&rel].as_bytes())?;
                 }
-                Change::Deleted(p) => std::fs::remove_file(p)?,
+                Change::Deleted(p) => {
+                    // Removing a link removes the link, not what it leads to.
+                    stays_inside(dir, p, true)?;
+                    std::fs::remove_file(p)?
+                }
             }
         }
     }
     Ok(changes)
+}
+
+/// Refuses to write `path` when a symbolic link (the file itself unless `may_be_link`, or a
+/// folder on its way) would take the write out of `dir`.
+fn stays_inside(dir: &Path, path: &Path, may_be_link: bool) -> std::io::Result<()> {
+    let outside = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "refusing to write outside the output folder: {} leads out of {} through a symbolic link",
+                path.display(),
+                dir.display()
+            ),
+        )
+    };
+    let root = std::fs::canonicalize(dir)?;
+    let folder = path.parent().map(std::fs::canonicalize).transpose()?;
+    if folder.is_some_and(|f| !f.starts_with(&root)) {
+        return Err(outside());
+    }
+    if !may_be_link && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(outside());
+    }
+    Ok(())
 }
 
 /// Refuses a folder that holds files but was not written by the generator.
@@ -152,6 +181,33 @@ fn list(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn symbolic_links_in_the_output_folder_cannot_lead_writes_out_of_it() {
+        let out = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let files = BTreeMap::from([
+            ("Cargo.toml".to_owned(), format!("{MARKER}\n")),
+            ("src/lib.rs".to_owned(), "//! x\n".to_owned()),
+        ]);
+        write(out.path(), &files, WriteMode::Write).unwrap();
+        // A folder on the way, then the file itself, replaced by links that lead out.
+        std::fs::remove_dir_all(out.path().join("src")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), out.path().join("src")).unwrap();
+        let err = write(out.path(), &files, WriteMode::Write).unwrap_err();
+        assert!(err.to_string().contains("through a symbolic link"), "{err}");
+        std::fs::remove_file(out.path().join("src")).unwrap();
+        std::fs::create_dir(out.path().join("src")).unwrap();
+        std::os::unix::fs::symlink(
+            elsewhere.path().join("lib.rs"),
+            out.path().join("src/lib.rs"),
+        )
+        .unwrap();
+        let err = write(out.path(), &files, WriteMode::Write).unwrap_err();
+        assert!(err.to_string().contains("through a symbolic link"), "{err}");
+        assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+    }
 
     #[test]
     fn write_then_check_then_detect_stale_and_extra() {

@@ -215,6 +215,9 @@ fn visit<'s>(cx: &mut Cx<'s>, node: &At<'s>, children: &mut Vec<At<'s>>) {
                 let at = node.at.child(key);
                 match sub {
                     Value::Array(items) => {
+                        if key == "allOf" {
+                            check_all_of(cx, &at, items);
+                        }
                         for (i, s) in items.iter().enumerate() {
                             let child = at.child(&i.to_string());
                             children.push(At {
@@ -233,6 +236,98 @@ fn visit<'s>(cx: &mut Cx<'s>, node: &At<'s>, children: &mut Vec<At<'s>>) {
             }
             _ => {}
         }
+    }
+}
+
+/// The schema a value stands for: itself, or what its `$ref`s lead to (a few hops; a ref
+/// that does not resolve is reported by the walk).
+fn followed<'s>(cx: &Cx<'s>, file: crate::source::FileId, v: &'s Value) -> Option<&'s Value> {
+    let (mut v, mut file) = (v, file);
+    for _ in 0..8 {
+        let Some(Value::String(r)) = ref_of(v) else {
+            return Some(v);
+        };
+        let t = cx.store.resolve(file, r).ok()?;
+        file = t.file;
+        v = cx.store.get(&t)?;
+    }
+    None
+}
+
+/// The JSON types a schema's `type` allows (`integer` is a `number` too); `None` when it
+/// says nothing, or names a type that is not one (`int` is reported, and read, elsewhere).
+fn types_of(v: &Value) -> Option<Vec<&str>> {
+    let ts: Vec<&str> = match v.get("type")? {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().map(Value::as_str).collect::<Option<_>>()?,
+        _ => return None,
+    };
+    ts.iter().all(|t| TYPES.contains(t)).then_some(ts)
+}
+
+fn overlap(a: &[&str], b: &[&str]) -> bool {
+    let within = |x: &str, y: &str| x == y || (x == "integer" && y == "number");
+    a.iter()
+        .any(|x| b.iter().any(|y| within(x, y) || within(y, x)))
+}
+
+fn describe_types(ts: &[&str]) -> String {
+    let one = |t: &&str| match *t {
+        "integer" | "object" | "array" => format!("an {t}"),
+        "null" => "null".to_owned(),
+        t => format!("a {t}"),
+    };
+    ts.iter().map(one).collect::<Vec<_>>().join(" or ")
+}
+
+/// An `allOf` whose parts ask for values of types no value has at once (a string and an
+/// integer), at the top or for a property they share, describes no message at all: an error,
+/// since the code generated from it could accept nothing.
+fn check_all_of<'s>(cx: &mut Cx<'s>, at: &Loc, items: &'s [Value]) {
+    let parts: Vec<(usize, &'s Value)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| followed(cx, at.file, v).map(|v| (i, v)))
+        .collect();
+    let mut clash = None;
+    'pairs: for (n, &(i, a)) in parts.iter().enumerate() {
+        for &(j, b) in &parts[n + 1..] {
+            if let (Some(ta), Some(tb)) = (types_of(a), types_of(b)) {
+                if !ta.is_empty() && !tb.is_empty() && !overlap(&ta, &tb) {
+                    clash = Some(format!(
+                        "`allOf` cannot be satisfied: part {i} is {} and part {j} {}, and no value is both",
+                        describe_types(&ta),
+                        describe_types(&tb)
+                    ));
+                    break 'pairs;
+                }
+            }
+            let (Some(Value::Object(pa)), Some(Value::Object(pb))) =
+                (a.get("properties"), b.get("properties"))
+            else {
+                continue;
+            };
+            for (name, sa) in pa {
+                let Some(sb) = pb.get(name) else { continue };
+                let (Some(sa), Some(sb)) = (followed(cx, at.file, sa), followed(cx, at.file, sb))
+                else {
+                    continue;
+                };
+                if let (Some(ta), Some(tb)) = (types_of(sa), types_of(sb)) {
+                    if !ta.is_empty() && !tb.is_empty() && !overlap(&ta, &tb) {
+                        clash = Some(format!(
+                            "`allOf` cannot be satisfied: part {i} makes property `{name}` {} and part {j} {}, and no value is both",
+                            describe_types(&ta),
+                            describe_types(&tb)
+                        ));
+                        break 'pairs;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(message) = clash {
+        cx.error("contradictory-schema", at, message);
     }
 }
 

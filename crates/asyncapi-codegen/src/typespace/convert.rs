@@ -225,13 +225,29 @@ impl<'d> TypeSpace<'d> {
             if self.settings.open_enums {
                 used.reserve(["Unknown"]);
             }
-            let variants: Vec<(String, String)> = non_null
-                .iter()
-                .map(|v| {
-                    let wire = v.as_str().unwrap_or_default().to_owned();
-                    (used.unique(&names::pascal(&wire, "Empty")), wire)
-                })
-                .collect();
+            let mut variants: Vec<(String, String)> = Vec::new();
+            for v in &non_null {
+                let wire = v.as_str().unwrap_or_default().to_owned();
+                let base = names::pascal(&wire, "Empty");
+                let variant = match used.claim(&base) {
+                    Ok(n) => n,
+                    Err(n) => {
+                        let why = match variants.iter().find(|(r, _)| *r == base) {
+                            Some((_, other)) => format!("as `{other}` is"),
+                            None => "which is the variant for unknown values".to_owned(),
+                        };
+                        self.note(
+                            &s.loc.child("enum"),
+                            format!("enum value `{wire}` would be the variant `{base}`, {why}; it is `{n}`"),
+                        );
+                        n
+                    }
+                };
+                if let Some(why) = names::naming_note("enum value", &wire, &variant) {
+                    self.note(&s.loc.child("enum"), why);
+                }
+                variants.push((variant, wire));
+            }
             let open = self.settings.open_enums && variants.len() > 1;
             return Shaped::Def(Kind::Enum(StringEnum { variants, open }));
         }

@@ -2,7 +2,56 @@
 //! fields and variants that contain their own type are boxed, and each type learns which
 //! of `Eq`, `Hash` and `Default` it can derive.
 
+//!
+//! Each question is about the cycles of a graph over the types, so each is answered from the
+//! graph's strongly connected components (petgraph's iterative Kosaraju): linear in the types,
+//! where a search per type was quadratic (10,000 chained schemas took seconds).
+
+use petgraph::algo::kosaraju_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
 use super::{Derives, Kind, Ty, TypeDefs, TypeId};
+
+/// The strongly connected components of a graph over the types, dependencies first (an edge
+/// `a -> b` puts `b`'s component before `a`'s).
+struct Components {
+    /// The component of each type, by index.
+    of: Vec<usize>,
+    list: Vec<Vec<TypeId>>,
+}
+
+impl Components {
+    fn new(edges: &[Vec<TypeId>]) -> Components {
+        let mut g = DiGraph::<(), ()>::with_capacity(edges.len(), edges.len());
+        for _ in edges {
+            g.add_node(());
+        }
+        for (from, to) in edges.iter().enumerate() {
+            for t in to {
+                g.add_edge(NodeIndex::new(from), NodeIndex::new(t.index()), ());
+            }
+        }
+        let list: Vec<Vec<TypeId>> = kosaraju_scc(&g)
+            .into_iter()
+            .map(|c| {
+                let mut c: Vec<TypeId> = c.into_iter().map(|n| TypeId(n.index() as u32)).collect();
+                c.sort_unstable_by_key(|t| t.index());
+                c
+            })
+            .collect();
+        let mut of = vec![0; edges.len()];
+        for (k, c) in list.iter().enumerate() {
+            for t in c {
+                of[t.index()] = k;
+            }
+        }
+        Components { of, list }
+    }
+
+    fn same(&self, a: TypeId, b: TypeId) -> bool {
+        self.of[a.index()] == self.of[b.index()]
+    }
+}
 
 /// Makes recursion finite and sets every type's derives.
 pub(super) fn finish(defs: &mut TypeDefs) {
@@ -19,10 +68,20 @@ fn wrap_recursive_aliases(defs: &mut TypeDefs) {
         Kind::Alias(t) => Some(t.clone()),
         _ => None,
     };
+    // Only an alias on a cycle of aliases can reach itself: the others need no search.
+    let edges: Vec<Vec<TypeId>> = defs
+        .ids()
+        .map(|id| alias_of(defs, id).map_or_else(Vec::new, |t| named_in(&t)))
+        .collect();
+    let components = Components::new(&edges);
+    let on_cycle = |id: TypeId| {
+        components.list[components.of[id.index()]].len() > 1 || edges[id.index()].contains(&id)
+    };
     for id in defs.ids() {
-        let Some(t) = alias_of(defs, id) else {
+        let Some(t) = alias_of(defs, id).filter(|_| on_cycle(id)) else {
             continue;
         };
+        // Wrapping one alias of a cycle breaks it for the others: search as they are now.
         let mut stack = named_in(&t);
         let mut seen = vec![false; defs.len()];
         let mut recursive = false;
@@ -48,20 +107,9 @@ fn wrap_recursive_aliases(defs: &mut TypeDefs) {
 /// map, which are already indirect), the type they are in.
 fn box_recursive_fields(defs: &mut TypeDefs) {
     let direct: Vec<Vec<TypeId>> = defs.ids().map(|id| direct_children(defs, id)).collect();
-    let reaches = |from: TypeId, to: TypeId| -> bool {
-        let mut stack = vec![from];
-        let mut seen = vec![false; direct.len()];
-        while let Some(x) = stack.pop() {
-            if x == to {
-                return true;
-            }
-            if std::mem::replace(&mut seen[x.index()], true) {
-                continue;
-            }
-            stack.extend(direct[x.index()].iter().copied());
-        }
-        false
-    };
+    // `id` holds `c` directly, so `c` reaches `id` exactly when they are on one cycle.
+    let components = Components::new(&direct);
+    let reaches = |from: TypeId, to: TypeId| components.same(from, to);
     for id in defs.ids() {
         match &mut defs[id].kind {
             Kind::Struct(st) => {
@@ -104,19 +152,50 @@ fn choose_derives(defs: &mut TypeDefs) {
     for id in defs.ids() {
         defs[id].derives = Derives::ALL;
     }
-    loop {
-        let mut changed = false;
-        for id in defs.ids() {
-            let d = derives_of_def(defs, id);
-            if d != defs[id].derives {
-                defs[id].derives = d;
-                changed = true;
+    // What a type can derive depends on the types it mentions: components in dependency
+    // order, each iterated to its fixed point once the types it depends on are final.
+    let edges: Vec<Vec<TypeId>> = defs.ids().map(|id| mentioned(defs, id)).collect();
+    for component in Components::new(&edges).list {
+        loop {
+            let mut changed = false;
+            for &id in &component {
+                let d = derives_of_def(defs, id);
+                if d != defs[id].derives {
+                    defs[id].derives = d;
+                    changed = true;
+                }
+            }
+            if !changed
+                || component.len() == 1 && !edges[component[0].index()].contains(&component[0])
+            {
+                break;
             }
         }
-        if !changed {
-            return;
-        }
     }
+}
+
+/// The named types whose derives [`derives_of_def`] reads for `id`.
+fn mentioned(defs: &TypeDefs, id: TypeId) -> Vec<TypeId> {
+    let mut out = Vec::new();
+    let mut add = |t: &Ty| out.extend(named_in(t));
+    match &defs[id].kind {
+        Kind::Pending | Kind::Enum(_) => {}
+        Kind::Struct(st) => {
+            st.fields.iter().for_each(|f| add(&f.ty));
+            if let Some(e) = &st.extra {
+                add(e);
+            }
+        }
+        Kind::Tagged(t) => out.extend(t.variants.iter().filter_map(|v| v.body)),
+        Kind::Untagged(vs) => vs.iter().for_each(|v| add(&v.ty)),
+        Kind::Newtype(nt) => {
+            if let Some(t) = &nt.inner {
+                add(t);
+            }
+        }
+        Kind::Alias(t) | Kind::Wrapper(t) => add(t),
+    }
+    out
 }
 
 fn derives_of_def(defs: &TypeDefs, id: TypeId) -> Derives {

@@ -242,6 +242,9 @@ impl<'d> TypeSpace<'d> {
                     n
                 }
             };
+            if let Some(why) = names::naming_note("schema", hint, &name) {
+                self.note(loc, why);
+            }
             self.components.entry(loc.clone()).or_default().push(name);
         }
     }

@@ -1,7 +1,7 @@
 //! Object schemas: properties, `required`, `additionalProperties`, `patternProperties`, and
 //! `allOf`, folded into one view before a struct (or a map) is made from it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -205,11 +205,34 @@ impl<'d> TypeSpace<'d> {
         let mut fields = Vec::new();
         let mut used = Registry::new(Case::Snake);
         used.reserve(["additional_properties"]);
+        // The property each field name was made from, to say which two collide.
+        let mut made_from: HashMap<String, &str> = HashMap::new();
         for (wire, p) in &view.props {
             if Some(wire.as_str()) == exclude {
                 continue;
             }
-            let field_name = used.unique(&names::snake(wire, "field"));
+            let base = names::snake(wire, "field");
+            let field_name = match used.claim(&base) {
+                Ok(n) => n,
+                // A name made from nothing usable gets its own note below.
+                Err(n) if names::naming_note("property", wire, &n).is_some() => n,
+                Err(n) => {
+                    let other = match made_from.get(base.as_str()) {
+                        Some(other) => format!("property `{other}`"),
+                        None => "the map of unknown properties".to_owned(),
+                    };
+                    self.note(
+                        &p.loc,
+                        format!("property `{wire}` would be the field `{base}`, as {other} is; it is `{n}`"),
+                    );
+                    n
+                }
+            };
+            made_from.insert(field_name.clone(), wire);
+            made_from.entry(base).or_insert(wire);
+            if let Some(why) = names::naming_note("property", wire, &field_name) {
+                self.note(&p.loc, why);
+            }
             let required = view.required.contains(wire);
             let ty = self.ty(
                 p.clone(),

@@ -122,7 +122,7 @@ pub struct Sizes {
     pub grosse: ::std::option::Option<SizesGrosse>,
     /// Nothing usable is left.
     #[serde(rename = "Ω", default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub field: ::std::option::Option<i64>,
+    pub o: ::std::option::Option<i64>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<::std::string::String, serde_json::Value>,

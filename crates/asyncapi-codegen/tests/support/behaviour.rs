@@ -194,7 +194,7 @@ fn string_formats_are_typed() {
 }
 
 mod dispatch {
-    use asyncapi_runtime::{Dispatch, Headers, HandlerError, Incoming};
+    use asyncapi_runtime::{Dispatch, DispatchError, Headers, HandlerError, Incoming};
     use asyncapi_runtime::codegen::Context;
 
     fn run<F: std::future::Future>(f: F) -> F::Output {
@@ -329,6 +329,13 @@ mod dispatch {
         assert!(route("streetlights/s-7/lighting/dimmed").is_ok());
         assert!(route("streetlights/s-7/lighting/flashing").is_err(), "a strict parameter enum");
         assert!(route("streetlights/s-7/other").is_err());
+        // A parameter value is one segment: a `/` in it, or nothing, is another address.
+        for address in ["streetlights/s/7/lighting/dimmed", "streetlights//lighting/dimmed"] {
+            match route(address) {
+                Err(DispatchError::UnknownChannel { address: a }) => assert_eq!(a, address),
+                other => panic!("{address}: {other:?}"),
+            }
+        }
     }
 }
 
