@@ -524,8 +524,8 @@ fn outcome_text(e: &Entry) -> String {
     }
 }
 
-/// A diagnostic as `file:line:column#pointer: message`, the file relative to the document's
-/// folder.
+/// A diagnostic as `file:line:column#pointer [code] message` (no `#` without a pointer), the
+/// file relative to the document's folder.
 fn located(d: &Diagnostic, e: &Entry) -> String {
     let file = d
         .file
@@ -533,9 +533,14 @@ fn located(d: &Diagnostic, e: &Entry) -> String {
         .unwrap_or(&d.file)
         .to_string_lossy()
         .replace('\\', "/");
+    let pointer = if d.pointer.is_empty() {
+        String::new()
+    } else {
+        format!("#{}", d.pointer)
+    };
     format!(
-        "{file}:{}:{}#{} [{}] {}",
-        d.line, d.column, d.pointer, d.code, d.message
+        "{file}:{}:{}{pointer} [{}] {}",
+        d.line, d.column, d.code, d.message
     )
 }
 
@@ -562,6 +567,9 @@ fn why(d: &Diagnostic) -> String {
         "invalid-value" => "a field has a value the specification does not allow",
         "unsupported-version" | "version" => {
             "the document declares an AsyncAPI version this generator does not read (2.0-2.6, 3.0, 3.1)"
+        }
+        "not-asyncapi" => {
+            "the file is not an AsyncAPI document: it has no `asyncapi` field naming a version"
         }
         "undefined-variable" => "a server or channel uses a variable it never defines",
         "message-not-in-channel" => {
