@@ -1,6 +1,6 @@
 //! The AsyncAPI 3.0–3.1 document model and its reader.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -167,6 +167,10 @@ pub struct Components {
 struct Index {
     channels: HashMap<Loc, String>,
     messages: HashMap<Loc, (String, String)>,
+    /// Every channel key, to read `#/channels/c` without a scan.
+    keys: HashSet<String>,
+    /// Every `(channel key, message key)`, to read `#/channels/c/messages/m` without a scan.
+    pairs: HashSet<(String, String)>,
 }
 
 pub(crate) fn read_document<'s>(cx: &mut Cx<'s>, root: &At<'s>) -> Option<AsyncApi> {
@@ -200,12 +204,14 @@ pub(crate) fn read_document<'s>(cx: &mut Cx<'s>, root: &At<'s>) -> Option<AsyncA
         let local = o.at.child("channels").child(key);
         index.channels.insert(local.clone(), key.to_owned());
         index.channels.insert(c.at.clone(), key.to_owned());
+        index.keys.insert(key.to_owned());
         for (mk, m) in &c.messages {
             let pair = (key.to_owned(), mk.clone());
             index
                 .messages
                 .insert(local.child("messages").child(mk), pair.clone());
             index.messages.insert(m.at.clone(), pair.clone());
+            index.pairs.insert(pair.clone());
             if let Some(origin) = &m.origin {
                 // A component message used by one channel only is found through it.
                 index.messages.entry(origin.clone()).or_insert(pair);
@@ -449,10 +455,7 @@ fn channel_key(cx: &mut Cx<'_>, n: &At<'_>, index: &Index, what: &str) -> Option
     };
     // `#/channels/<key>` names the key directly, even when that channel is itself a `$ref`.
     if let Some(tokens) = r.strip_prefix('#').and_then(pointer::tokens) {
-        if tokens.len() == 2
-            && tokens[0] == "channels"
-            && index.channels.values().any(|k| *k == tokens[1])
-        {
+        if tokens.len() == 2 && tokens[0] == "channels" && index.keys.contains(&tokens[1]) {
             return Some(tokens[1].clone());
         }
     }
@@ -496,11 +499,8 @@ fn message_keys<'s>(
         let mut pair = None;
         if let Some(tokens) = r.strip_prefix('#').and_then(pointer::tokens) {
             if tokens.len() == 4 && tokens[0] == "channels" && tokens[2] == "messages" {
-                pair = index
-                    .messages
-                    .values()
-                    .find(|(c, m)| *c == tokens[1] && *m == tokens[3])
-                    .cloned();
+                let keys = (tokens[1].to_string(), tokens[3].to_string());
+                pair = index.pairs.contains(&keys).then_some(keys);
             }
         }
         if pair.is_none() {
@@ -512,15 +512,6 @@ fn message_keys<'s>(
                 }
             };
             pair = index.messages.get(&target).cloned();
-            if pair.is_none() {
-                if let Some(ch) = channel {
-                    pair = index
-                        .messages
-                        .iter()
-                        .find(|(l, (c, _))| *l == &target && c == ch)
-                        .map(|(_, p)| p.clone());
-                }
-            }
         }
         let Some((c, m)) = pair else {
             cx.error(
