@@ -16,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(rest) else {
         return;
     };
-    let name = if flags & 1 == 0 { "fuzz.yaml" } else { "fuzz.json" };
+    let name = if flags & 1 == 0 {
+        "fuzz.yaml"
+    } else {
+        "fuzz.json"
+    };
     let opts = LoadOptions {
         lenient: true,
         ..LoadOptions::default()

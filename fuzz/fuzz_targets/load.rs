@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let text = String::from_utf8_lossy(rest).into_owned();
-    let name = if flags & 1 == 0 { "fuzz.yaml" } else { "fuzz.json" };
+    let name = if flags & 1 == 0 {
+        "fuzz.yaml"
+    } else {
+        "fuzz.json"
+    };
     let opts = LoadOptions {
         lenient: flags & 2 != 0,
         ..LoadOptions::default()
