@@ -41,8 +41,9 @@ null or malformed; `tags` that is not a list; message, parameter and server vari
 Read the one obvious way, with a warning: a schema `type` written `int`, `int32`, `int64`, \
 `long`, `float`, `double`, `bool`, `str` or in another case (`Integer`), and a number written \
 as a string where a schema keyword needs one (`minimum: \"0\"`, `maxLength: \"10\"`). Every \
-other error stops generation: unresolvable `$ref`s, a wrong structure, invalid schemas, \
-missing required fields outside documentation.";
+other error stops generation: unresolvable `$ref`s, a wrong structure, invalid schemas, an \
+`allOf` no value satisfies, missing required fields outside documentation, a document larger \
+than the size limit.";
 
 const TYPES: &[&str] = &[
     "string", "number", "integer", "boolean", "object", "array", "null",
