@@ -98,15 +98,8 @@ impl SpecConfig {
 /// start with a digit or be a name Windows reserves for a device (`con` -> `asyncapi-con`).
 pub fn crate_name_for(stem: &str) -> String {
     let mut s = String::new();
-    // Letters of any script as ASCII (`Ωμέγα` -> `omega`); symbols stay separators.
-    let ascii: String = stem
-        .chars()
-        .map(|c| match c {
-            c if c.is_ascii() || !c.is_alphanumeric() => c.to_string(),
-            c => deunicode::deunicode_char(c).unwrap_or("-").to_owned(),
-        })
-        .collect();
-    for c in ascii.chars() {
+    // Letters of any script as ASCII (`Ωμέγα` -> `omega`), as identifiers get them.
+    for c in stem.chars().flat_map(crate::names::transliterate) {
         if c.is_ascii_alphanumeric() {
             s.push(c.to_ascii_lowercase());
         } else if !s.is_empty() && !s.ends_with('-') {

@@ -37,7 +37,7 @@ pub fn words(name: &str) -> Vec<String> {
 /// `北` -> `Bei `), so that identifiers stay ASCII without losing a letter of any script. An
 /// upper-case letter that becomes several letters is one word (`Æ` -> `Ae`, not `AE`).
 /// Symbols stay as they are (and so separate words): `€` is not `EUR`.
-fn transliterate(c: char) -> Vec<char> {
+pub(crate) fn transliterate(c: char) -> Vec<char> {
     if c.is_ascii() || !c.is_alphanumeric() {
         return vec![c];
     }

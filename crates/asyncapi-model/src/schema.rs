@@ -239,13 +239,17 @@ fn visit<'s>(cx: &mut Cx<'s>, node: &At<'s>, children: &mut Vec<At<'s>>) {
     }
 }
 
-/// The schema a value stands for: itself, or what its `$ref`s lead to (a few hops; a ref
-/// that does not resolve is reported by the walk).
-fn followed<'s>(cx: &Cx<'s>, file: crate::source::FileId, v: &'s Value) -> Option<&'s Value> {
+/// The schema a value written in `file` stands for, and the file it is in: itself, or what
+/// its `$ref`s lead to (a few hops; a ref that does not resolve is reported by the walk).
+fn followed<'s>(
+    cx: &Cx<'s>,
+    file: crate::source::FileId,
+    v: &'s Value,
+) -> Option<(crate::source::FileId, &'s Value)> {
     let (mut v, mut file) = (v, file);
     for _ in 0..8 {
         let Some(Value::String(r)) = ref_of(v) else {
-            return Some(v);
+            return Some((file, v));
         };
         let t = cx.store.resolve(file, r).ok()?;
         file = t.file;
@@ -284,14 +288,15 @@ fn describe_types(ts: &[&str]) -> String {
 /// integer), at the top or for a property they share, describes no message at all: an error,
 /// since the code generated from it could accept nothing.
 fn check_all_of<'s>(cx: &mut Cx<'s>, at: &Loc, items: &'s [Value]) {
-    let parts: Vec<(usize, &'s Value)> = items
+    // Each part with the file it is in, which its properties' refs are relative to.
+    let parts: Vec<(usize, crate::source::FileId, &'s Value)> = items
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| followed(cx, at.file, v).map(|v| (i, v)))
+        .filter_map(|(i, v)| followed(cx, at.file, v).map(|(f, v)| (i, f, v)))
         .collect();
     let mut clash = None;
-    'pairs: for (n, &(i, a)) in parts.iter().enumerate() {
-        for &(j, b) in &parts[n + 1..] {
+    'pairs: for (n, &(i, fa, a)) in parts.iter().enumerate() {
+        for &(j, fb, b) in &parts[n + 1..] {
             if let (Some(ta), Some(tb)) = (types_of(a), types_of(b)) {
                 if !ta.is_empty() && !tb.is_empty() && !overlap(&ta, &tb) {
                     clash = Some(format!(
@@ -309,7 +314,7 @@ fn check_all_of<'s>(cx: &mut Cx<'s>, at: &Loc, items: &'s [Value]) {
             };
             for (name, sa) in pa {
                 let Some(sb) = pb.get(name) else { continue };
-                let (Some(sa), Some(sb)) = (followed(cx, at.file, sa), followed(cx, at.file, sb))
+                let (Some((_, sa)), Some((_, sb))) = (followed(cx, fa, sa), followed(cx, fb, sb))
                 else {
                     continue;
                 };

@@ -212,27 +212,24 @@ impl<'d> TypeSpace<'d> {
                 continue;
             }
             let base = names::snake(wire, "field");
-            let field_name = match used.claim(&base) {
-                Ok(n) => n,
-                // A name made from nothing usable gets its own note below.
-                Err(n) if names::naming_note("property", wire, &n).is_some() => n,
-                Err(n) => {
-                    let other = match made_from.get(base.as_str()) {
-                        Some(other) => format!("property `{other}`"),
-                        None => "the map of unknown properties".to_owned(),
-                    };
-                    self.note(
-                        &p.loc,
-                        format!("property `{wire}` would be the field `{base}`, as {other} is; it is `{n}`"),
-                    );
-                    n
-                }
-            };
-            made_from.insert(field_name.clone(), wire);
-            made_from.entry(base).or_insert(wire);
+            let claimed = used.claim(&base);
+            let suffixed = claimed.is_err();
+            let (Ok(field_name) | Err(field_name)) = claimed;
+            // A name a reader could not guess says what it became; else a suffix says why.
             if let Some(why) = names::naming_note("property", wire, &field_name) {
                 self.note(&p.loc, why);
+            } else if suffixed {
+                let other = match made_from.get(base.as_str()) {
+                    Some(other) => format!("property `{other}`"),
+                    None => "the map of unknown properties".to_owned(),
+                };
+                self.note(
+                    &p.loc,
+                    format!("property `{wire}` would be the field `{base}`, as {other} is; it is `{field_name}`"),
+                );
             }
+            made_from.insert(field_name.clone(), wire);
+            made_from.entry(base).or_insert(wire);
             let required = view.required.contains(wire);
             let ty = self.ty(
                 p.clone(),
