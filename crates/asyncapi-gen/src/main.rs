@@ -330,14 +330,30 @@ fn generate(
     let written = asyncapi_codegen::write(out, &output.files, mode);
     if timings {
         let t = &output.timings;
+        let write = started.elapsed() - generated;
         eprintln!(
-            "timings: load {loaded:.1?}, generate {:.1?} (types {:.1?}, lower {:.1?}, emit {:.1?} and print {:.1?} on all cores), write {:.1?}",
+            "timings: load {loaded:.1?}, generate {:.1?} (types {:.1?}, lower {:.1?}, emit {:.1?} and print {:.1?} on all cores), write {write:.1?}",
             generated - loaded,
             t.types,
             t.lower,
             t.emit,
             t.print,
-            started.elapsed() - generated
+        );
+        // The same figures for tools (`cargo xtask bench`): milliseconds, wall clock except
+        // `emit_cpu`/`print_cpu` (summed over the cores), and the peak resident memory.
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        let emit_and_print = (generated - loaded).saturating_sub(t.types + t.lower);
+        eprintln!(
+            "timings-json: {{\"load_ms\":{:.3},\"types_ms\":{:.3},\"lower_ms\":{:.3},\"emit_print_ms\":{:.3},\"emit_cpu_ms\":{:.3},\"print_cpu_ms\":{:.3},\"write_ms\":{:.3},\"total_ms\":{:.3},\"peak_kib\":{}}}",
+            ms(loaded),
+            ms(t.types),
+            ms(t.lower),
+            ms(emit_and_print),
+            ms(t.emit),
+            ms(t.print),
+            ms(write),
+            ms(started.elapsed()),
+            peak_kib().map_or("null".to_owned(), |k| k.to_string()),
         );
     }
     match written {
@@ -551,4 +567,11 @@ fn inspect(spec: &Path, opts: &LoadOptions, format: OutputFormat) -> ExitCode {
         OutputFormat::Human => print!("{}", summary.human()),
     }
     ExitCode::SUCCESS
+}
+
+/// The process's peak resident memory in KiB (`VmHWM`), where the system reports it.
+fn peak_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -121,7 +121,7 @@ pub fn select(
     candidates: &[Candidate],
     headers: &Headers,
     content_type: Option<&str>,
-    payload: Option<&Value>,
+    payload: &Parsed<'_>,
     mut accepts: impl FnMut(usize) -> Result<(), PayloadError>,
 ) -> Result<usize, DispatchError> {
     let mut alive: Vec<usize> = (0..candidates.len()).collect();
@@ -159,7 +159,7 @@ pub fn select(
             if c.payload_consts.is_empty() {
                 return (Verdict::Unknown, String::new());
             }
-            let Some(p) = payload else {
+            let Ok(p) = payload.value() else {
                 return (Verdict::Unknown, String::new());
             };
             let ok = c.payload_consts.iter().any(|alt| {
@@ -250,42 +250,96 @@ pub fn decode_json<T: DeserializeOwned>(value: &Value) -> Result<T, PayloadError
     })
 }
 
-/// A payload parsed once per incoming message: the JSON value, or why it is not JSON.
-pub type Parsed = Result<Value, String>;
+/// A payload as it arrived. Typed messages are decoded straight from its bytes; the JSON
+/// value is built only when something needs it (a `const` payload property to tell
+/// messages apart, a correlation ID or reply address inside the payload), and then once.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    bytes: &'a [u8],
+    value: std::sync::OnceLock<Result<Value, String>>,
+}
 
-/// Parses a payload once, for [`select`] and the decoders below.
-pub fn parse_payload(payload: &[u8]) -> Parsed {
-    serde_json::from_slice(payload).map_err(|e| format!("not JSON: {e}"))
+impl<'a> Parsed<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Parsed {
+            bytes,
+            value: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The payload's bytes.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The payload as a JSON value (parsed on first use), or why it is not JSON.
+    pub fn value(&self) -> Result<&Value, &str> {
+        self.value
+            .get_or_init(|| {
+                serde_json::from_slice(self.bytes).map_err(|e| format!("not JSON: {e}"))
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Deserializes the payload as `T`: from the JSON value when it was already built,
+    /// else from the bytes; an error names the path to the field that failed.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, PayloadError> {
+        if let Some(Ok(value)) = self.value.get() {
+            return decode_json(value);
+        }
+        // The fast path has no path tracking; only a payload that fails pays for it.
+        match serde_json::from_slice(self.bytes) {
+            Ok(v) => Ok(v),
+            Err(e) if e.is_data() => {
+                let mut de = serde_json::Deserializer::from_slice(self.bytes);
+                match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                    Err(e) => Err(PayloadError {
+                        path: e.path().to_string(),
+                        message: strip_position(e.into_inner()),
+                    }),
+                    Ok(_) => Err(PayloadError {
+                        path: ".".into(),
+                        message: strip_position(e),
+                    }),
+                }
+            }
+            Err(e) => Err(PayloadError {
+                path: ".".into(),
+                message: format!("not JSON: {e}"),
+            }),
+        }
+    }
+}
+
+/// A data error's message without the ` at line L column C` that serde_json adds when it
+/// reads bytes: the path says where, as it does for a decode from a JSON value.
+fn strip_position(e: serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) if e.line() > 0 => text[..at].to_owned(),
+        _ => text,
+    }
+}
+
+/// The payload of a message, for [`select`] and the decoders below (parsed lazily).
+pub fn parse_payload(payload: &[u8]) -> Parsed<'_> {
+    Parsed::new(payload)
 }
 
 /// Decodes the payload of `message`.
 pub fn decode_payload<T: DeserializeOwned>(
     message: &'static str,
-    parsed: &Parsed,
+    parsed: &Parsed<'_>,
 ) -> Result<T, DispatchError> {
-    match parsed {
-        Ok(value) => {
-            decode_json(value).map_err(|error| DispatchError::BadPayload { message, error })
-        }
-        Err(e) => Err(DispatchError::BadPayload {
-            message,
-            error: PayloadError {
-                path: ".".into(),
-                message: e.clone(),
-            },
-        }),
-    }
+    parsed
+        .decode()
+        .map_err(|error| DispatchError::BadPayload { message, error })
 }
 
 /// Whether the payload deserializes as `T` (the last selection rule).
-pub fn accepts<T: DeserializeOwned>(parsed: &Parsed) -> Result<(), PayloadError> {
-    match parsed {
-        Ok(value) => decode_json::<T>(value).map(|_| ()),
-        Err(e) => Err(PayloadError {
-            path: ".".into(),
-            message: e.clone(),
-        }),
-    }
+pub fn accepts<T: DeserializeOwned>(parsed: &Parsed<'_>) -> Result<(), PayloadError> {
+    parsed.decode::<T>().map(|_| ())
 }
 
 /// Decodes the headers of `message` into their typed struct.
@@ -294,6 +348,9 @@ pub fn decode_headers<T: DeserializeOwned>(
     headers: &Headers,
     declared: &[(&str, HeaderKind)],
 ) -> Result<T, DispatchError> {
+    if let Ok(typed) = crate::header_de::deserialize(headers, declared) {
+        return Ok(typed);
+    }
     decode_json(&headers_to_json(headers, declared))
         .map_err(|error| DispatchError::BadHeaders { message, error })
 }
@@ -326,7 +383,7 @@ pub fn context(
     message: &'static str,
     incoming: &Incoming<'_>,
     correlation: Option<&str>,
-    parsed: &Parsed,
+    parsed: &Parsed<'_>,
 ) -> Context {
     Context {
         operation,
@@ -335,9 +392,18 @@ pub fn context(
         address: incoming.address.map(str::to_owned),
         headers: incoming.headers.clone(),
         content_type: incoming.content_type.map(str::to_owned),
-        correlation_id: correlation
-            .and_then(|expr| crate::expr::extract(expr, incoming.headers, parsed.as_ref().ok())),
+        correlation_id: correlation.and_then(|expr| extract(expr, incoming.headers, parsed)),
     }
+}
+
+/// A runtime expression's value; the payload is parsed only for a `$message.payload` one.
+fn extract(expr: &str, headers: &Headers, parsed: &Parsed<'_>) -> Option<String> {
+    let payload = if expr.starts_with("$message.payload") {
+        parsed.value().ok()
+    } else {
+        None
+    };
+    crate::expr::extract(expr, headers, payload)
 }
 
 /// The address of a reply: from the request message (`location`, a runtime expression),
@@ -347,10 +413,9 @@ pub fn reply_address(
     location: Option<&str>,
     fixed: Option<&str>,
     incoming: &Incoming<'_>,
-    parsed: &Parsed,
+    parsed: &Parsed<'_>,
 ) -> String {
-    let from_message = location
-        .and_then(|expr| crate::expr::extract(expr, incoming.headers, parsed.as_ref().ok()));
+    let from_message = location.and_then(|expr| extract(expr, incoming.headers, parsed));
     match from_message.or_else(|| fixed.map(str::to_owned)) {
         Some(a) => a,
         None => {
@@ -465,16 +530,19 @@ mod tests {
     #[test]
     fn header_const_wins_then_payload_const() {
         let h: Headers = [("X-Code", "b")].into_iter().collect();
-        assert_eq!(select("c", &[A, B], &h, None, None, ok).unwrap(), 1);
+        assert_eq!(
+            select("c", &[A, B], &h, None, &Parsed::new(b""), ok).unwrap(),
+            1
+        );
         let none = Headers::new();
-        let p = json!({"type": "com.a"});
-        assert_eq!(select("c", &[A, B], &none, None, Some(&p), ok).unwrap(), 0);
+        let p = Parsed::new(br#"{"type": "com.a"}"#);
+        assert_eq!(select("c", &[A, B], &none, None, &p, ok).unwrap(), 0);
     }
 
     #[test]
     fn mismatches_are_explained() {
         let h: Headers = [("x-code", "zzz")].into_iter().collect();
-        let err = select("c", &[A, B], &h, None, None, ok).unwrap_err();
+        let err = select("c", &[A, B], &h, None, &Parsed::new(b""), ok).unwrap_err();
         assert_eq!(
             err.to_string(),
             "no message of channel `c` matches; a: header `x-code` must be `a`, got `zzz`; b: header `x-code` must be `b`, got `zzz`"
@@ -485,16 +553,24 @@ mod tests {
     #[test]
     fn the_last_candidate_must_fit_too() {
         let h = Headers::new();
-        let err = select("c", &[PLAIN], &h, Some("application/json"), None, ok).unwrap_err();
+        let err = select(
+            "c",
+            &[PLAIN],
+            &h,
+            Some("application/json"),
+            &Parsed::new(b""),
+            ok,
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "no message of channel `c` matches; plain: content type must be `text/plain`, got `application/json`"
         );
         let h: Headers = [("x-code", "b")].into_iter().collect();
-        assert!(select("c", &[A], &h, None, None, ok).is_err());
+        assert!(select("c", &[A], &h, None, &Parsed::new(b""), ok).is_err());
         // Saying nothing is not contradicting.
         assert_eq!(
-            select("c", &[A], &Headers::new(), None, None, ok).unwrap(),
+            select("c", &[A], &Headers::new(), None, &Parsed::new(b""), ok).unwrap(),
             0
         );
     }
@@ -508,7 +584,7 @@ mod tests {
                 &[PLAIN, JSON],
                 &h,
                 Some("application/json; charset=utf-8"),
-                None,
+                &Parsed::new(b""),
                 ok
             )
             .unwrap(),
@@ -526,10 +602,18 @@ mod tests {
             }
         };
         assert_eq!(
-            select("c", &[PLAIN, JSON], &h, None, None, only_second).unwrap(),
+            select(
+                "c",
+                &[PLAIN, JSON],
+                &h,
+                None,
+                &Parsed::new(b""),
+                only_second
+            )
+            .unwrap(),
             1
         );
-        let err = select("c", &[PLAIN, JSON], &h, None, None, ok).unwrap_err();
+        let err = select("c", &[PLAIN, JSON], &h, None, &Parsed::new(b""), ok).unwrap_err();
         assert!(
             matches!(err, DispatchError::AmbiguousMessage { .. }),
             "{err}"
@@ -576,5 +660,38 @@ mod tests {
         }
         let e = decode_json::<Outer>(&json!({"inner": {"n": "x"}})).unwrap_err();
         assert_eq!(e.path, "inner.n");
+        // From bytes: the same path and message, without serde_json's position.
+        let e = Parsed::new(br#"{"inner": {"n": "x"}}"#)
+            .decode::<Outer>()
+            .unwrap_err();
+        assert_eq!(e.path, "inner.n");
+        assert_eq!(e.message, "invalid type: string \"x\", expected u32");
+        let e = Parsed::new(b"{\"inner\": ").decode::<Outer>().unwrap_err();
+        assert_eq!(e.path, ".");
+        assert!(e.message.starts_with("not JSON: "), "{}", e.message);
+        let e = Parsed::new(br#"{"inner": {"n": 1}} trailing"#)
+            .decode::<Outer>()
+            .unwrap_err();
+        assert!(e.message.starts_with("not JSON: "), "{}", e.message);
+    }
+
+    #[test]
+    fn the_value_is_built_only_when_asked_for_and_once() {
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct P {
+            n: u32,
+        }
+        let parsed = Parsed::new(br#"{"n": 3}"#);
+        assert_eq!(parsed.decode::<P>().unwrap(), P { n: 3 });
+        assert!(parsed.value.get().is_none());
+        assert_eq!(parsed.value().unwrap()["n"], 3);
+        let first: *const Value = parsed.value().unwrap();
+        assert!(std::ptr::eq(first, parsed.value().unwrap()));
+        // Decoding after the value exists reads the value.
+        assert_eq!(parsed.decode::<P>().unwrap(), P { n: 3 });
+        assert_eq!(
+            Parsed::new(b"not json").value().unwrap_err(),
+            "not JSON: expected ident at line 1 column 2"
+        );
     }
 }

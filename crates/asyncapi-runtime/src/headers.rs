@@ -2,11 +2,15 @@
 //! (HTTP and most brokers treat them so).
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Message headers. Names keep the case they arrived with; lookups ignore case.
+///
+/// Cloning is cheap (the entries are shared until one of the clones is changed): every
+/// handler's context carries the headers its message arrived with.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Headers {
-    entries: Vec<(String, String)>,
+    entries: Arc<Vec<(String, String)>>,
 }
 
 impl Headers {
@@ -16,14 +20,15 @@ impl Headers {
 
     /// Adds a header, keeping any earlier one of the same name.
     pub fn append(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.entries.push((name.into(), value.into()));
+        Arc::make_mut(&mut self.entries).push((name.into(), value.into()));
     }
 
     /// Sets a header, replacing every earlier one of the same name.
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
         let name = name.into();
-        self.entries.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
-        self.entries.push((name, value.into()));
+        let entries = Arc::make_mut(&mut self.entries);
+        entries.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+        entries.push((name, value.into()));
     }
 
     /// The first value of a header.
@@ -66,10 +71,11 @@ impl fmt::Debug for Headers {
 impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
         Headers {
-            entries: iter
-                .into_iter()
-                .map(|(n, v)| (n.into(), v.into()))
-                .collect(),
+            entries: Arc::new(
+                iter.into_iter()
+                    .map(|(n, v)| (n.into(), v.into()))
+                    .collect(),
+            ),
         }
     }
 }

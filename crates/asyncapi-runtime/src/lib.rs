@@ -10,6 +10,7 @@ pub mod channels;
 pub mod dispatch;
 pub mod error;
 pub mod expr;
+mod header_de;
 pub mod headers;
 pub mod types;
 

@@ -103,11 +103,11 @@ impl DatasetIngestionEvent {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("DatasetIngestionEvent", parsed)?,
@@ -165,11 +165,11 @@ impl ProfileUpdateEvent {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("ProfileUpdateEvent", parsed)?,
@@ -228,11 +228,11 @@ impl SegmentEvaluationEvent {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("SegmentEvaluationEvent", parsed)?,
@@ -290,11 +290,11 @@ impl ReportSuiteChangeEvent {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("ReportSuiteChangeEvent", parsed)?,
@@ -352,11 +352,11 @@ impl DeliveryStatusEvent {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("DeliveryStatusEvent", parsed)?,
@@ -414,11 +414,11 @@ impl WorkflowExecutionEvent {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("WorkflowExecutionEvent", parsed)?,
@@ -476,11 +476,11 @@ impl ActivityStateChangeEvent {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("ActivityStateChangeEvent", parsed)?,
@@ -538,11 +538,11 @@ impl JourneyStepEvent {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("JourneyStepEvent", parsed)?,
@@ -603,11 +603,11 @@ impl LightroomJobStatusEvent {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("LightroomJobStatusEvent", parsed)?,
@@ -668,11 +668,11 @@ impl PhotoshopJobStatusEvent {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("PhotoshopJobStatusEvent", parsed)?,

@@ -216,7 +216,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         address: &str,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         if CHANNEL_EXPERIENCE_PLATFORM_DATASET_INGESTION.matches(address).is_some() {
             return self
@@ -262,14 +262,14 @@ impl<H: Handler> Router<H> {
     async fn without_address(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "*",
             CANDIDATES_ANY,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<DatasetIngestionPayload>(parsed),
                 1 => rt::accepts::<ProfileUpdatePayload>(parsed),
@@ -308,14 +308,14 @@ impl<H: Handler> Router<H> {
     async fn channel_experience_platform_dataset_ingestion(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "experiencePlatformDatasetIngestion",
             CANDIDATES_EXPERIENCE_PLATFORM_DATASET_INGESTION,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<DatasetIngestionPayload>(parsed),
                 _ => Ok(()),
@@ -336,14 +336,14 @@ impl<H: Handler> Router<H> {
     async fn channel_experience_platform_profile_update(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "experiencePlatformProfileUpdate",
             CANDIDATES_EXPERIENCE_PLATFORM_PROFILE_UPDATE,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<ProfileUpdatePayload>(parsed),
                 _ => Ok(()),
@@ -364,14 +364,14 @@ impl<H: Handler> Router<H> {
     async fn channel_experience_platform_segment_evaluation(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "experiencePlatformSegmentEvaluation",
             CANDIDATES_EXPERIENCE_PLATFORM_SEGMENT_EVALUATION,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<SegmentEvaluationPayload>(parsed),
                 _ => Ok(()),
@@ -392,14 +392,14 @@ impl<H: Handler> Router<H> {
     async fn channel_analytics_report_suite_change(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "analyticsReportSuiteChange",
             CANDIDATES_ANALYTICS_REPORT_SUITE_CHANGE,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<ReportSuiteChangePayload>(parsed),
                 _ => Ok(()),
@@ -420,14 +420,14 @@ impl<H: Handler> Router<H> {
     async fn channel_campaign_delivery_status(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "campaignDeliveryStatus",
             CANDIDATES_CAMPAIGN_DELIVERY_STATUS,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<DeliveryStatusPayload>(parsed),
                 _ => Ok(()),
@@ -448,14 +448,14 @@ impl<H: Handler> Router<H> {
     async fn channel_campaign_workflow_execution(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "campaignWorkflowExecution",
             CANDIDATES_CAMPAIGN_WORKFLOW_EXECUTION,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<WorkflowExecutionPayload>(parsed),
                 _ => Ok(()),
@@ -476,14 +476,14 @@ impl<H: Handler> Router<H> {
     async fn channel_target_activity_state_change(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "targetActivityStateChange",
             CANDIDATES_TARGET_ACTIVITY_STATE_CHANGE,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<ActivityStateChangePayload>(parsed),
                 _ => Ok(()),
@@ -504,14 +504,14 @@ impl<H: Handler> Router<H> {
     async fn channel_journey_optimizer_journey_step(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "journeyOptimizerJourneyStep",
             CANDIDATES_JOURNEY_OPTIMIZER_JOURNEY_STEP,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<JourneyStepPayload>(parsed),
                 _ => Ok(()),
@@ -532,14 +532,14 @@ impl<H: Handler> Router<H> {
     async fn channel_lightroom_job_status(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "lightroomJobStatus",
             CANDIDATES_LIGHTROOM_JOB_STATUS,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<LightroomJobStatusPayload>(parsed),
                 _ => Ok(()),
@@ -560,14 +560,14 @@ impl<H: Handler> Router<H> {
     async fn channel_photoshop_job_status(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "photoshopJobStatus",
             CANDIDATES_PHOTOSHOP_JOB_STATUS,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<PhotoshopJobStatusPayload>(parsed),
                 _ => Ok(()),
@@ -588,7 +588,7 @@ impl<H: Handler> Router<H> {
     async fn handle_dataset_ingestion_event(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = DatasetIngestionEvent::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -617,7 +617,7 @@ impl<H: Handler> Router<H> {
     async fn handle_profile_update_event(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = ProfileUpdateEvent::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -646,7 +646,7 @@ impl<H: Handler> Router<H> {
     async fn handle_segment_evaluation_event(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = SegmentEvaluationEvent::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -675,7 +675,7 @@ impl<H: Handler> Router<H> {
     async fn handle_report_suite_change_event(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = ReportSuiteChangeEvent::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -704,7 +704,7 @@ impl<H: Handler> Router<H> {
     async fn handle_delivery_status_event(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = DeliveryStatusEvent::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -733,7 +733,7 @@ impl<H: Handler> Router<H> {
     async fn handle_workflow_execution_event(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = WorkflowExecutionEvent::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -762,7 +762,7 @@ impl<H: Handler> Router<H> {
     async fn handle_activity_state_change_event(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = ActivityStateChangeEvent::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -791,7 +791,7 @@ impl<H: Handler> Router<H> {
     async fn handle_journey_step_event(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = JourneyStepEvent::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -820,7 +820,7 @@ impl<H: Handler> Router<H> {
     async fn handle_lightroom_job_status_event(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = LightroomJobStatusEvent::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -849,7 +849,7 @@ impl<H: Handler> Router<H> {
     async fn handle_photoshop_job_status_event(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = PhotoshopJobStatusEvent::decode(&incoming, parsed)?;
         let context = rt::context(

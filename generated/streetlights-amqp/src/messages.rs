@@ -103,11 +103,11 @@ impl LightMeasured {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         _incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("lightMeasured", parsed)?,
@@ -143,11 +143,11 @@ impl Dim {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("dim", parsed)?,
@@ -184,11 +184,11 @@ impl Dimmed {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("dimmed", parsed)?,

@@ -79,7 +79,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         address: &str,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         if CHANNEL_DIM_REPLIES.matches(address).is_some() {
             return self.channel_dim_replies(incoming, parsed).await;
@@ -98,14 +98,14 @@ impl<H: Handler> Router<H> {
     async fn without_address(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "*",
             CANDIDATES_ANY,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<DimmedPayload>(parsed),
                 _ => Ok(()),
@@ -127,14 +127,14 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         params: Vec<(String, String)>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "lightMeasured",
             CANDIDATES_LIGHT_MEASURED,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<LightMeasuredPayload>(parsed),
                 _ => Ok(()),
@@ -156,14 +156,14 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         params: Vec<(String, String)>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "dimRequests",
             CANDIDATES_DIM_REQUESTS,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<DimPayload>(parsed),
                 _ => Ok(()),
@@ -184,14 +184,14 @@ impl<H: Handler> Router<H> {
     async fn channel_dim_replies(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "dimReplies",
             CANDIDATES_DIM_REPLIES,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<DimmedPayload>(parsed),
                 _ => Ok(()),
@@ -213,7 +213,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         params: &[(String, String)],
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = LightMeasured::decode(&incoming, parsed)?;
         let params = LightMeasuredParams::from_address(params)?;
@@ -244,7 +244,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         params: &[(String, String)],
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = Dim::decode(&incoming, parsed)?;
         let params = DimRequestsParams::from_address(params)?;
@@ -290,7 +290,7 @@ impl<H: Handler> Router<H> {
     async fn handle_dimmed(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = Dimmed::decode(&incoming, parsed)?;
         let context = rt::context(

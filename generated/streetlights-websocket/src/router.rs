@@ -88,7 +88,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         address: &str,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         if CHANNEL_LIGHT_MEASURED.matches(address).is_some() {
             return self.channel_light_measured(incoming, parsed).await;
@@ -104,14 +104,14 @@ impl<H: Handler> Router<H> {
     async fn without_address(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "*",
             CANDIDATES_ANY,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<LightMeasuredPayload>(parsed),
                 1 => rt::accepts::<DimPayload>(parsed),
@@ -136,14 +136,14 @@ impl<H: Handler> Router<H> {
     async fn channel_light_measured(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "lightMeasured",
             CANDIDATES_LIGHT_MEASURED,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<LightMeasuredPayload>(parsed),
                 _ => Ok(()),
@@ -164,14 +164,14 @@ impl<H: Handler> Router<H> {
     async fn channel_dim_requests(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "dimRequests, dimReplies",
             CANDIDATES_DIM_REQUESTS,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<DimPayload>(parsed),
                 1 => rt::accepts::<DimmedPayload>(parsed),
@@ -194,7 +194,7 @@ impl<H: Handler> Router<H> {
     async fn handle_light_measured(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = LightMeasured::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -223,7 +223,7 @@ impl<H: Handler> Router<H> {
     async fn handle_dim(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = Dim::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -262,7 +262,7 @@ impl<H: Handler> Router<H> {
     async fn handle_dimmed(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = Dimmed::decode(&incoming, parsed)?;
         let context = rt::context(

@@ -271,9 +271,9 @@ fn message_struct(m: &MessageIr, ir: &Ir, types: &Types) -> TokenStream {
                 })
             }
 
-            /// Decodes the message from what a transport received (`parsed` is its payload
-            /// parsed as JSON).
-            pub fn decode(#incoming_arg: &#rt::Incoming<'_>, #parsed_arg: &#rt::Parsed) -> #result<Self, #rt::DispatchError> {
+            /// Decodes the message from what a transport received (`parsed` is its payload,
+            /// decoded straight from its bytes).
+            pub fn decode(#incoming_arg: &#rt::Incoming<'_>, #parsed_arg: &#rt::Parsed<'_>) -> #result<Self, #rt::DispatchError> {
                 Ok(Self {
                     payload: #decode_payload,
                     #decode_headers

@@ -129,7 +129,7 @@ fn message_method(route: &Route<'_>, ir: &Ir, std: &Std) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
-        async fn #name(&self, incoming: #rt::Incoming<'_>, #params_arg parsed: &#rt::Parsed) -> #result<#rt::Dispatched, #rt::DispatchError> {
+        async fn #name(&self, incoming: #rt::Incoming<'_>, #params_arg parsed: &#rt::Parsed<'_>) -> #result<#rt::Dispatched, #rt::DispatchError> {
             let message = #mtype::decode(&incoming, parsed)?;
             #params_decl
             let context = #rt::context(#op_key, #channel_key, #key, &incoming, #correlation, parsed);
@@ -177,7 +177,7 @@ fn select_and_call(
         quote!(#i => self.#f(incoming, #params parsed).await,)
     });
     quote! {
-        let index = #rt::select(#label, #candidates, incoming.headers, incoming.content_type, parsed.as_ref().ok(), #accepts)?;
+        let index = #rt::select(#label, #candidates, incoming.headers, incoming.content_type, parsed, #accepts)?;
         match index {
             #(#arms)*
             _ => Err(#rt::DispatchError::NoMatchingMessage { channel: #label, reasons: #vec::new() }),
@@ -264,7 +264,7 @@ pub fn items(ir: &Ir, types: &Types) -> Vec<Piece> {
         let doc = format!(" Channel `{label}`: `{addr}`.");
         channel_fns.push(quote! {
             #[doc = #doc]
-            async fn #fn_name(&self, incoming: #rt::Incoming<'_>, #params_arg parsed: &#rt::Parsed) -> #result<#rt::Dispatched, #rt::DispatchError> {
+            async fn #fn_name(&self, incoming: #rt::Incoming<'_>, #params_arg parsed: &#rt::Parsed<'_>) -> #result<#rt::Dispatched, #rt::DispatchError> {
                 #body
             }
         });
@@ -294,9 +294,9 @@ pub fn items(ir: &Ir, types: &Types) -> Vec<Piece> {
     // A stable sort keeps document order among equally specific templates.
     address_arms.sort_by_key(|a| a.0);
     let by_address_args = if address_arms.is_empty() {
-        quote!(_incoming: #rt::Incoming<'_>, address: &str, _parsed: &#rt::Parsed)
+        quote!(_incoming: #rt::Incoming<'_>, address: &str, _parsed: &#rt::Parsed<'_>)
     } else {
-        quote!(incoming: #rt::Incoming<'_>, address: &str, parsed: &#rt::Parsed)
+        quote!(incoming: #rt::Incoming<'_>, address: &str, parsed: &#rt::Parsed<'_>)
     };
     let address_arms = address_arms.into_iter().map(|(_, t)| t);
     // Single-endpoint mode: every receive message of a channel without parameters.
@@ -308,9 +308,9 @@ pub fn items(ir: &Ir, types: &Types) -> Vec<Piece> {
         })
         .collect();
     let without_address_args = if any.is_empty() {
-        quote!(_incoming: #rt::Incoming<'_>, _parsed: &#rt::Parsed)
+        quote!(_incoming: #rt::Incoming<'_>, _parsed: &#rt::Parsed<'_>)
     } else {
-        quote!(incoming: #rt::Incoming<'_>, parsed: &#rt::Parsed)
+        quote!(incoming: #rt::Incoming<'_>, parsed: &#rt::Parsed<'_>)
     };
     let without_address = if any.is_empty() {
         quote!(Err(#rt::DispatchError::AddressRequired))

@@ -31,11 +31,11 @@ impl OrderPlacedMessage {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         incoming: &rt::Incoming<'_>,
-        _parsed: &rt::Parsed,
+        _parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: incoming.payload.to_vec(),

@@ -104,11 +104,11 @@ impl LightMeasured {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         _incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("lightMeasured", parsed)?,
@@ -138,11 +138,11 @@ impl TurnOn {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         _incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("turnOn", parsed)?,

@@ -52,7 +52,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         address: &str,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         if let Some(params) = CHANNEL_LIGHTING.matches(address) {
             return self.channel_lighting(incoming, params, parsed).await;
@@ -65,7 +65,7 @@ impl<H: Handler> Router<H> {
     async fn without_address(
         &self,
         _incoming: rt::Incoming<'_>,
-        _parsed: &rt::Parsed,
+        _parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         Err(rt::DispatchError::AddressRequired)
     }
@@ -75,14 +75,14 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         params: Vec<(String, String)>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "lighting",
             CANDIDATES_LIGHTING,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<LightMeasuredPayload>(parsed),
                 _ => Ok(()),
@@ -104,7 +104,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         params: &[(String, String)],
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = LightMeasured::decode(&incoming, parsed)?;
         let params = LightingParams::from_address(params)?;

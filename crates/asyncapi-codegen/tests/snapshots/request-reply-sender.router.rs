@@ -73,7 +73,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         address: &str,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         if CHANNEL_QUOTE_REPLIES.matches(address).is_some() {
             return self.channel_quote_replies(incoming, parsed).await;
@@ -86,14 +86,14 @@ impl<H: Handler> Router<H> {
     async fn without_address(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "*",
             CANDIDATES_ANY,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<QuotePayload>(parsed),
                 1 => rt::accepts::<QuoteRefusedPayload>(parsed),
@@ -116,14 +116,14 @@ impl<H: Handler> Router<H> {
     async fn channel_quote_replies(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "quoteReplies",
             CANDIDATES_QUOTE_REPLIES,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<QuotePayload>(parsed),
                 1 => rt::accepts::<QuoteRefusedPayload>(parsed),
@@ -146,7 +146,7 @@ impl<H: Handler> Router<H> {
     async fn handle_quote(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = Quote::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -175,7 +175,7 @@ impl<H: Handler> Router<H> {
     async fn handle_quote_refused(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = QuoteRefused::decode(&incoming, parsed)?;
         let context = rt::context(

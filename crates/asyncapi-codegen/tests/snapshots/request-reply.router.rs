@@ -61,7 +61,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         address: &str,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         if CHANNEL_PING.matches(address).is_some() {
             return self.channel_ping(incoming, parsed).await;
@@ -74,14 +74,14 @@ impl<H: Handler> Router<H> {
     async fn without_address(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "*",
             CANDIDATES_ANY,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<PingPayload>(parsed),
                 _ => Ok(()),
@@ -102,14 +102,14 @@ impl<H: Handler> Router<H> {
     async fn channel_ping(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "ping",
             CANDIDATES_PING,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<PingPayload>(parsed),
                 _ => Ok(()),
@@ -130,7 +130,7 @@ impl<H: Handler> Router<H> {
     async fn handle_ping(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = Ping::decode(&incoming, parsed)?;
         let context = rt::context(

@@ -85,7 +85,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         address: &str,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         if CHANNEL_ORDERS.matches(address).is_some() {
             return self.channel_orders(incoming, parsed).await;
@@ -98,14 +98,14 @@ impl<H: Handler> Router<H> {
     async fn without_address(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "*",
             CANDIDATES_ANY,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<CreatedPayload>(parsed),
                 1 => rt::accepts::<CancelledPayload>(parsed),
@@ -129,14 +129,14 @@ impl<H: Handler> Router<H> {
     async fn channel_orders(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "orders",
             CANDIDATES_ORDERS,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<CreatedPayload>(parsed),
                 1 => rt::accepts::<CancelledPayload>(parsed),
@@ -160,7 +160,7 @@ impl<H: Handler> Router<H> {
     async fn handle_created(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = Created::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -189,7 +189,7 @@ impl<H: Handler> Router<H> {
     async fn handle_cancelled(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = Cancelled::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -218,7 +218,7 @@ impl<H: Handler> Router<H> {
     async fn handle_snapshot(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = Snapshot::decode(&incoming, parsed)?;
         let context = rt::context(

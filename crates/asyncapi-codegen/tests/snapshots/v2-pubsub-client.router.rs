@@ -76,7 +76,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         address: &str,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         if CHANNEL_USER_SIGNEDUP.matches(address).is_some() {
             return self.channel_user_signedup(incoming, parsed).await;
@@ -92,14 +92,14 @@ impl<H: Handler> Router<H> {
     async fn without_address(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "*",
             CANDIDATES_ANY,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<WelcomePayload>(parsed),
                 _ => Ok(()),
@@ -120,14 +120,14 @@ impl<H: Handler> Router<H> {
     async fn channel_user_signedup(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "user/signedup",
             CANDIDATES_USER_SIGNEDUP,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<WelcomePayload>(parsed),
                 _ => Ok(()),
@@ -149,14 +149,14 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         params: Vec<(String, String)>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "user/{userId}/deleted",
             CANDIDATES_USER_USER_ID_DELETED,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<SoftDeletedPayload>(parsed),
                 1 => rt::accepts::<HardDeletedPayload>(parsed),
@@ -179,7 +179,7 @@ impl<H: Handler> Router<H> {
     async fn handle_welcome(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = Welcome::decode(&incoming, parsed)?;
         let context = rt::context(
@@ -209,7 +209,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         params: &[(String, String)],
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = SoftDeleted::decode(&incoming, parsed)?;
         let params = UserUserIdDeletedParams::from_address(params)?;
@@ -240,7 +240,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         params: &[(String, String)],
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = HardDeleted::decode(&incoming, parsed)?;
         let params = UserUserIdDeletedParams::from_address(params)?;

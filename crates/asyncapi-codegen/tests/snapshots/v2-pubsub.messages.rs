@@ -65,11 +65,11 @@ impl UserSignedUp {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         _incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("UserSignedUp", parsed)?,
@@ -99,11 +99,11 @@ impl Welcome {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         _incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("Welcome", parsed)?,
@@ -133,11 +133,11 @@ impl SoftDeleted {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         _incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("SoftDeleted", parsed)?,
@@ -167,11 +167,11 @@ impl HardDeleted {
         })
     }
 
-    /// Decodes the message from what a transport received (`parsed` is its payload
-    /// parsed as JSON).
+    /// Decodes the message from what a transport received (`parsed` is its payload,
+    /// decoded straight from its bytes).
     pub fn decode(
         _incoming: &rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<Self, rt::DispatchError> {
         Ok(Self {
             payload: rt::decode_payload("HardDeleted", parsed)?,

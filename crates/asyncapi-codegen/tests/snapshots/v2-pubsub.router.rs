@@ -61,7 +61,7 @@ impl<H: Handler> Router<H> {
         &self,
         incoming: rt::Incoming<'_>,
         address: &str,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         if CHANNEL_USER_SIGNEDUP.matches(address).is_some() {
             return self.channel_user_signedup(incoming, parsed).await;
@@ -74,14 +74,14 @@ impl<H: Handler> Router<H> {
     async fn without_address(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "*",
             CANDIDATES_ANY,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<UserSignedUpPayload>(parsed),
                 _ => Ok(()),
@@ -102,14 +102,14 @@ impl<H: Handler> Router<H> {
     async fn channel_user_signedup(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let index = rt::select(
             "user/signedup",
             CANDIDATES_USER_SIGNEDUP,
             incoming.headers,
             incoming.content_type,
-            parsed.as_ref().ok(),
+            parsed,
             |i| match i {
                 0 => rt::accepts::<UserSignedUpPayload>(parsed),
                 _ => Ok(()),
@@ -130,7 +130,7 @@ impl<H: Handler> Router<H> {
     async fn handle_user_signed_up(
         &self,
         incoming: rt::Incoming<'_>,
-        parsed: &rt::Parsed,
+        parsed: &rt::Parsed<'_>,
     ) -> Result<rt::Dispatched, rt::DispatchError> {
         let message = UserSignedUp::decode(&incoming, parsed)?;
         let context = rt::context(
