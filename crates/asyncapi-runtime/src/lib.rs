@@ -13,6 +13,7 @@ pub mod expr;
 mod header_de;
 pub mod headers;
 pub mod types;
+pub mod union;
 
 pub use address::AddressTemplate;
 pub use channels::{
@@ -39,6 +40,7 @@ pub mod codegen {
     pub use crate::expr::extract as extract_expression;
     pub use crate::headers::Headers;
     pub use crate::types::{Constrained, Rules, check};
+    pub use crate::union::{Discriminated, deserialize as deserialize_discriminated};
     pub use regress;
     pub use schemars;
     pub use serde;

@@ -592,7 +592,7 @@ pub struct DatasetIngestionCloudEvent {
 /// A dataset ingestion notification in either delivery format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionPayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum DatasetIngestionPayload {
@@ -600,6 +600,27 @@ pub enum DatasetIngestionPayload {
     AdobeIoEnvelope(DatasetIngestionAdobeIoEnvelope),
     /// A [`DatasetIngestionCloudEvent`].
     CloudEvent(DatasetIngestionCloudEvent),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for DatasetIngestionPayload {
+    const NAME: &'static str = "DatasetIngestionPayload";
+    const KEYS: &'static [&'static str] = &["event", "specversion"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::AdobeIoEnvelope),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::CloudEvent),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DatasetIngestionPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Event code of Experience Platform notifications (documented by Adobe).
@@ -854,7 +875,7 @@ pub struct ProfileUpdateCloudEvent {
 /// A profile update in either delivery format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdatePayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum ProfileUpdatePayload {
@@ -862,6 +883,27 @@ pub enum ProfileUpdatePayload {
     AdobeIoEnvelope(ProfileUpdateAdobeIoEnvelope),
     /// A [`ProfileUpdateCloudEvent`].
     CloudEvent(ProfileUpdateCloudEvent),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for ProfileUpdatePayload {
+    const NAME: &'static str = "ProfileUpdatePayload";
+    const KEYS: &'static [&'static str] = &["event", "specversion"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::AdobeIoEnvelope),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::CloudEvent),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProfileUpdatePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Event code of this message (illustrative).
@@ -1070,7 +1112,7 @@ pub struct SegmentEvaluationCloudEvent {
 /// A segment evaluation result in either delivery format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationPayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum SegmentEvaluationPayload {
@@ -1078,6 +1120,27 @@ pub enum SegmentEvaluationPayload {
     AdobeIoEnvelope(SegmentEvaluationAdobeIoEnvelope),
     /// A [`SegmentEvaluationCloudEvent`].
     CloudEvent(SegmentEvaluationCloudEvent),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for SegmentEvaluationPayload {
+    const NAME: &'static str = "SegmentEvaluationPayload";
+    const KEYS: &'static [&'static str] = &["event", "specversion"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::AdobeIoEnvelope),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::CloudEvent),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SegmentEvaluationPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Event code of this message (illustrative).
@@ -1292,7 +1355,7 @@ pub struct ReportSuiteChangeCloudEvent {
 /// A report suite change in either delivery format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangePayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum ReportSuiteChangePayload {
@@ -1300,6 +1363,27 @@ pub enum ReportSuiteChangePayload {
     AdobeIoEnvelope(ReportSuiteChangeAdobeIoEnvelope),
     /// A [`ReportSuiteChangeCloudEvent`].
     CloudEvent(ReportSuiteChangeCloudEvent),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for ReportSuiteChangePayload {
+    const NAME: &'static str = "ReportSuiteChangePayload";
+    const KEYS: &'static [&'static str] = &["event", "specversion"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::AdobeIoEnvelope),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::CloudEvent),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ReportSuiteChangePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Event code of this message (illustrative).
@@ -1521,7 +1605,7 @@ pub struct DeliveryStatusCloudEvent {
 /// A delivery status change in either delivery format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusPayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum DeliveryStatusPayload {
@@ -1529,6 +1613,27 @@ pub enum DeliveryStatusPayload {
     AdobeIoEnvelope(DeliveryStatusAdobeIoEnvelope),
     /// A [`DeliveryStatusCloudEvent`].
     CloudEvent(DeliveryStatusCloudEvent),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for DeliveryStatusPayload {
+    const NAME: &'static str = "DeliveryStatusPayload";
+    const KEYS: &'static [&'static str] = &["event", "specversion"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::AdobeIoEnvelope),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::CloudEvent),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeliveryStatusPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Event code of this message (illustrative).
@@ -1749,7 +1854,7 @@ pub struct WorkflowExecutionCloudEvent {
 /// A workflow execution change in either delivery format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionPayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum WorkflowExecutionPayload {
@@ -1757,6 +1862,27 @@ pub enum WorkflowExecutionPayload {
     AdobeIoEnvelope(WorkflowExecutionAdobeIoEnvelope),
     /// A [`WorkflowExecutionCloudEvent`].
     CloudEvent(WorkflowExecutionCloudEvent),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for WorkflowExecutionPayload {
+    const NAME: &'static str = "WorkflowExecutionPayload";
+    const KEYS: &'static [&'static str] = &["event", "specversion"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::AdobeIoEnvelope),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::CloudEvent),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WorkflowExecutionPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Event code of this message (illustrative).
@@ -1980,7 +2106,7 @@ pub struct ActivityStateChangeCloudEvent {
 /// An activity state change in either delivery format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangePayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum ActivityStateChangePayload {
@@ -1988,6 +2114,27 @@ pub enum ActivityStateChangePayload {
     AdobeIoEnvelope(ActivityStateChangeAdobeIoEnvelope),
     /// A [`ActivityStateChangeCloudEvent`].
     CloudEvent(ActivityStateChangeCloudEvent),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for ActivityStateChangePayload {
+    const NAME: &'static str = "ActivityStateChangePayload";
+    const KEYS: &'static [&'static str] = &["event", "specversion"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::AdobeIoEnvelope),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::CloudEvent),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ActivityStateChangePayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Event code of this message (illustrative).
@@ -2220,7 +2367,7 @@ pub struct JourneyStepCloudEvent {
 /// A journey step event in either delivery format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepPayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum JourneyStepPayload {
@@ -2228,6 +2375,27 @@ pub enum JourneyStepPayload {
     AdobeIoEnvelope(JourneyStepAdobeIoEnvelope),
     /// A [`JourneyStepCloudEvent`].
     CloudEvent(JourneyStepCloudEvent),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for JourneyStepPayload {
+    const NAME: &'static str = "JourneyStepPayload";
+    const KEYS: &'static [&'static str] = &["event", "specversion"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::AdobeIoEnvelope),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::CloudEvent),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JourneyStepPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Event code of this message (illustrative).
@@ -2791,7 +2959,7 @@ pub struct LightroomJobStatusCloudEvent {
 /// A Lightroom job event in either delivery format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobStatusPayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum LightroomJobStatusPayload {
@@ -2799,6 +2967,27 @@ pub enum LightroomJobStatusPayload {
     AdobeIoEnvelope(LightroomJobStatusAdobeIoEnvelope),
     /// A [`LightroomJobStatusCloudEvent`].
     CloudEvent(LightroomJobStatusCloudEvent),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for LightroomJobStatusPayload {
+    const NAME: &'static str = "LightroomJobStatusPayload";
+    const KEYS: &'static [&'static str] = &["event", "specversion"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::AdobeIoEnvelope),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::CloudEvent),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LightroomJobStatusPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Event code of Lightroom API job events (documented by Adobe).
@@ -2962,7 +3151,7 @@ pub struct PhotoshopJobStatusCloudEvent {
 /// A Photoshop job event in either delivery format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusPayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum PhotoshopJobStatusPayload {
@@ -2970,6 +3159,27 @@ pub enum PhotoshopJobStatusPayload {
     AdobeIoEnvelope(PhotoshopJobStatusAdobeIoEnvelope),
     /// A [`PhotoshopJobStatusCloudEvent`].
     CloudEvent(PhotoshopJobStatusCloudEvent),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for PhotoshopJobStatusPayload {
+    const NAME: &'static str = "PhotoshopJobStatusPayload";
+    const KEYS: &'static [&'static str] = &["event", "specversion"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::AdobeIoEnvelope),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::CloudEvent),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PhotoshopJobStatusPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Event code of Photoshop API job events (documented by Adobe).

@@ -12,7 +12,8 @@ use super::{StdNames, boxed_text, ty_text};
 use crate::names::{ident_text, string_literal};
 use crate::render::Piece;
 use crate::typespace::{
-    Derives, Docs, Field, Kind, Newtype, StringEnum, Tagged, Ty, TypeDef, TypeDefs, Types, Variant,
+    Derives, Docs, Field, Kind, Newtype, StringEnum, Struct, Tagged, Ty, TypeDef, TypeDefs, Types,
+    UnionOf, Variant,
 };
 
 /// The widest line the layout aims for (as prettyplease's).
@@ -23,7 +24,7 @@ pub fn uses_derives(types: &Types) -> bool {
     types.defs.iter().any(|(_, d)| {
         matches!(
             d.kind,
-            Kind::Struct(_) | Kind::Wrapper(_) | Kind::Tagged(_) | Kind::Untagged(_)
+            Kind::Struct(_) | Kind::Wrapper(_) | Kind::Tagged(_) | Kind::Untagged(..)
         )
     })
 }
@@ -116,6 +117,11 @@ fn attr(out: &mut String, indent: usize, name: &str, args: &[String]) {
 /// The `derive` list; `serde`: whether serde's and schemars' derives too, imported (`true`)
 /// or by path.
 fn derive(out: &mut String, d: Derives, serde: Option<bool>, copy: bool) {
+    derive_but(out, d, serde, copy, None);
+}
+
+/// [`derive`] without the derive named `skip` (one the type implements itself).
+fn derive_but(out: &mut String, d: Derives, serde: Option<bool>, copy: bool, skip: Option<&str>) {
     let mut names: Vec<&str> = vec!["Debug", "Clone"];
     if copy {
         names.push("Copy");
@@ -139,7 +145,11 @@ fn derive(out: &mut String, d: Derives, serde: Option<bool>, copy: bool) {
         ]),
         None => {}
     }
-    let names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|n| skip.is_none_or(|skip| n.rsplit("::").next() != Some(skip)))
+        .map(str::to_owned)
+        .collect();
     attr(out, 0, "derive", &names);
 }
 
@@ -190,7 +200,7 @@ pub fn emit_def(def: &TypeDef, defs: &TypeDefs) -> Vec<Piece> {
         }
         Kind::Enum(e) => return string_enum(out, &def.name, e, &std),
         Kind::Tagged(t) => tagged(&mut out, def, t, defs, serde),
-        Kind::Untagged(vs) => untagged(&mut out, def, vs, defs, serde),
+        Kind::Untagged(vs, of) => untagged(&mut out, def, vs, *of, defs, serde),
         Kind::Newtype(nt) => return newtype(out, &def.name, nt, def.derives, defs),
     }
     vec![Piece::Text(out)]
@@ -376,8 +386,58 @@ fn variant_doc(t: &Ty, defs: &TypeDefs) -> String {
     }
 }
 
-fn untagged(out: &mut String, def: &TypeDef, vs: &[Variant], defs: &TypeDefs, serde: Option<bool>) {
-    derive(
+/// For each variant of a `oneOf`, the property that tells it apart: one it requires and no
+/// other variant declares. `None` unless every variant is a struct with one.
+fn telling_properties<'d>(vs: &[Variant], defs: &'d TypeDefs) -> Option<Vec<&'d str>> {
+    fn struct_of<'d>(t: &Ty, defs: &'d TypeDefs, depth: usize) -> Option<&'d Struct> {
+        match t {
+            Ty::Named(id) if depth < 8 => match &defs[*id].kind {
+                Kind::Struct(st) => Some(st),
+                Kind::Alias(t) => struct_of(t, defs, depth + 1),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    if vs.len() < 2 {
+        return None;
+    }
+    let structs: Vec<&Struct> = vs
+        .iter()
+        .map(|v| struct_of(&v.ty, defs, 0))
+        .collect::<Option<_>>()?;
+    structs
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            st.fields
+                .iter()
+                .find(|f| {
+                    f.required
+                        && structs
+                            .iter()
+                            .enumerate()
+                            .all(|(j, o)| j == i || o.fields.iter().all(|g| g.wire != f.wire))
+                })
+                .map(|f| f.wire.as_str())
+        })
+        .collect()
+}
+
+fn untagged(
+    out: &mut String,
+    def: &TypeDef,
+    vs: &[Variant],
+    of: UnionOf,
+    defs: &TypeDefs,
+    serde: Option<bool>,
+) {
+    // Variants told apart by a property get a deserializer that reads the object once;
+    // serde's untagged one buffers it and tries each variant.
+    let telling = serde
+        .filter(|_| of == UnionOf::OneOf)
+        .and_then(|_| telling_properties(vs, defs));
+    derive_but(
         out,
         Derives {
             default: false,
@@ -385,6 +445,7 @@ fn untagged(out: &mut String, def: &TypeDef, vs: &[Variant], defs: &TypeDefs, se
         },
         serde,
         false,
+        telling.as_ref().map(|_| "Deserialize"),
     );
     let names: Vec<&str> = vs.iter().map(|v| v.name.as_str()).collect();
     lint_allows(out, &def.name, &names, true);
@@ -400,6 +461,43 @@ fn untagged(out: &mut String, def: &TypeDef, vs: &[Variant], defs: &TypeDefs, se
         let _ = writeln!(out, "    {}({ty}),", ident_text(&v.name));
     }
     out.push_str("}\n");
+    if let Some(keys) = telling {
+        discriminated(out, def, vs, &keys, defs);
+    }
+}
+
+/// The `Deserialize` of a `oneOf` enum whose variants have telling properties.
+fn discriminated(out: &mut String, def: &TypeDef, vs: &[Variant], keys: &[&str], defs: &TypeDefs) {
+    let name = ident_text(&def.name);
+    let result = StdNames::of(defs).result;
+    let keys: Vec<String> = keys.iter().map(|k| string_literal(k)).collect();
+    let _ = writeln!(
+        out,
+        "\nimpl asyncapi_runtime::codegen::Discriminated for {name} {{\n    const NAME: &'static str = {};\n    const KEYS: &'static [&'static str] = &[{}];\n",
+        string_literal(&def.name),
+        keys.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "    fn variant<'de, D: serde::Deserializer<'de>>(\n        index: usize,\n        deserializer: D,\n    ) -> {result}<Self, D::Error> {{\n        match index {{"
+    );
+    for (i, v) in vs.iter().enumerate() {
+        let pattern = if i + 1 == vs.len() {
+            "_".to_owned()
+        } else {
+            i.to_string()
+        };
+        let _ = writeln!(
+            out,
+            "            {pattern} => serde::Deserialize::deserialize(deserializer).map(Self::{}),",
+            ident_text(&v.name)
+        );
+    }
+    out.push_str("        }\n    }\n}\n");
+    let _ = writeln!(
+        out,
+        "\nimpl<'de> serde::Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> {result}<Self, D::Error> {{\n        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)\n    }}\n}}"
+    );
 }
 
 /// A bound as Rust source: `100.0` (the macro's rules are `f64`s).

@@ -149,7 +149,7 @@ impl<'d> TypeSpace<'d> {
                 Kind::Newtype(nt) => nt.inner.as_ref().is_none_or(|t| self.fits(t, v, depth + 1)),
                 Kind::Alias(t) | Kind::Wrapper(t) => self.fits(t, v, depth + 1),
                 Kind::Tagged(_) => v.is_object(),
-                Kind::Untagged(_) | Kind::Pending => true,
+                Kind::Untagged(..) | Kind::Pending => true,
             },
         }
     }

@@ -117,7 +117,7 @@ fn box_recursive_fields(defs: &mut TypeDefs) {
                     f.boxed = direct_named(&f.ty).is_some_and(|c| reaches(c, id));
                 }
             }
-            Kind::Untagged(vs) => {
+            Kind::Untagged(vs, _) => {
                 for v in vs {
                     v.boxed = direct_named(&v.ty).is_some_and(|c| reaches(c, id));
                 }
@@ -139,7 +139,7 @@ fn direct_children(defs: &TypeDefs, id: TypeId) -> Vec<TypeId> {
             .iter()
             .filter_map(|f| direct_named(&f.ty))
             .collect(),
-        Kind::Untagged(vs) => vs.iter().filter_map(|v| direct_named(&v.ty)).collect(),
+        Kind::Untagged(vs, _) => vs.iter().filter_map(|v| direct_named(&v.ty)).collect(),
         Kind::Tagged(t) => t.variants.iter().filter_map(|v| v.body).collect(),
         Kind::Alias(t) | Kind::Wrapper(t) => direct_named(t).into_iter().collect(),
         _ => Vec::new(),
@@ -187,7 +187,7 @@ fn mentioned(defs: &TypeDefs, id: TypeId) -> Vec<TypeId> {
             }
         }
         Kind::Tagged(t) => out.extend(t.variants.iter().filter_map(|v| v.body)),
-        Kind::Untagged(vs) => vs.iter().for_each(|v| add(&v.ty)),
+        Kind::Untagged(vs, _) => vs.iter().for_each(|v| add(&v.ty)),
         Kind::Newtype(nt) => {
             if let Some(t) = &nt.inner {
                 add(t);
@@ -222,7 +222,7 @@ fn derives_of_def(defs: &TypeDefs, id: TypeId) -> Derives {
                 .filter_map(|v| v.body)
                 .fold(Derives::ALL, |d, b| d.and(defs[b].derives)),
         ),
-        Kind::Untagged(vs) => no_default(all(&mut vs.iter().map(|v| &v.ty))),
+        Kind::Untagged(vs, _) => no_default(all(&mut vs.iter().map(|v| &v.ty))),
         Kind::Newtype(nt) => no_default(
             nt.inner
                 .as_ref()

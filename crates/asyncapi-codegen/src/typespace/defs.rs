@@ -152,7 +152,7 @@ pub enum Kind {
     Struct(Struct),
     Enum(StringEnum),
     Tagged(Tagged),
-    Untagged(Vec<Variant>),
+    Untagged(Vec<Variant>, UnionOf),
     Newtype(Newtype),
     Alias(Ty),
     /// An alias that refers to itself (`Tree = Vec<Tree>`), which Rust type aliases cannot:
@@ -206,6 +206,15 @@ pub struct Variant {
     pub name: String,
     pub ty: Ty,
     pub boxed: bool,
+}
+
+/// Which keyword an untagged union came from: `oneOf` branches exclude each other, so the
+/// one a value has the telling property of is the one; `anyOf` ones need not, and the
+/// first that fits is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnionOf {
+    OneOf,
+    AnyOf,
 }
 
 #[derive(Debug, Clone, Default)]

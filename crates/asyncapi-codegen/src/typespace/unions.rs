@@ -9,7 +9,7 @@ use super::convert::Shaped;
 use super::objects::Additional;
 use super::objects::ObjView;
 use super::resolve::SchemaRef;
-use super::{Kind, Struct, Tagged, TaggedVariant, Ty, TypeId, TypeSpace, Variant};
+use super::{Kind, Struct, Tagged, TaggedVariant, Ty, TypeId, TypeSpace, UnionOf, Variant};
 use crate::names::{self, Registry};
 
 impl<'d> TypeSpace<'d> {
@@ -89,7 +89,12 @@ impl<'d> TypeSpace<'d> {
             })
             .collect();
         let _ = named;
-        wrap(Shaped::Def(Kind::Untagged(variants)))
+        let of = if key == "anyOf" {
+            UnionOf::AnyOf
+        } else {
+            UnionOf::OneOf
+        };
+        wrap(Shaped::Def(Kind::Untagged(variants, of)))
     }
 
     /// The property that tells the branches of a union apart: the `discriminator`, or a

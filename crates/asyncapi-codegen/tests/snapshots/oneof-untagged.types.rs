@@ -43,7 +43,7 @@ pub struct PaymentVariant4 {
 }
 
 /// Generated from `oneof-untagged.yaml#/components/schemas/Payment`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum Payment {
@@ -55,6 +55,29 @@ pub enum Payment {
     Cash(Cash),
     /// A [`PaymentVariant4`].
     Variant4(PaymentVariant4),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for Payment {
+    const NAME: &'static str = "Payment";
+    const KEYS: &'static [&'static str] = &["number", "iban", "currency", "voucher"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::Card),
+            1 => serde::Deserialize::deserialize(deserializer).map(Self::BankTransfer),
+            2 => serde::Deserialize::deserialize(deserializer).map(Self::Cash),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::Variant4),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Payment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Generated from `oneof-untagged.yaml#/components/schemas/Id`.

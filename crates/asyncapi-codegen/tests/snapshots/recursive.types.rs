@@ -29,7 +29,7 @@ pub struct Literal {
 }
 
 /// Generated from `recursive.yaml#/components/schemas/Expr`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[allow(clippy::large_enum_variant)]
 #[serde(untagged)]
 pub enum Expr {
@@ -37,6 +37,27 @@ pub enum Expr {
     Literal(Literal),
     /// A [`Sum`].
     Sum(Box<Sum>),
+}
+
+impl asyncapi_runtime::codegen::Discriminated for Expr {
+    const NAME: &'static str = "Expr";
+    const KEYS: &'static [&'static str] = &["value", "left"];
+
+    fn variant<'de, D: serde::Deserializer<'de>>(
+        index: usize,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        match index {
+            0 => serde::Deserialize::deserialize(deserializer).map(Self::Literal),
+            _ => serde::Deserialize::deserialize(deserializer).map(Self::Sum),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Expr {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
+    }
 }
 
 /// Generated from `recursive.yaml#/components/schemas/Sum`.

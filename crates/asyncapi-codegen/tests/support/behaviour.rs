@@ -123,6 +123,20 @@ fn untagged_unions_take_the_branch_that_fits() {
     assert_eq!(serde_json::from_value::<Id>(json!(7)).ok(), Some(Id::Integer(7)));
     let input = json!({"iban": "DE00", "bic": "X"});
     assert_eq!(round_trip::<Payment>(input.clone()), input);
+    // The branches require properties no other declares: the one present picks the branch,
+    // read once from the bytes, wherever it is in the object.
+    match serde_json::from_str::<Payment>(r#"{"bic": "X", "iban": "DE00"}"#) {
+        Ok(Payment::BankTransfer(b)) => {
+            assert_eq!(b.iban, "DE00");
+            assert_eq!(b.additional_properties.get("bic"), Some(&json!("X")));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A value that fits no branch gets the chosen branch's own error.
+    let e = serde_json::from_str::<Payment>(r#"{"iban": 5}"#).unwrap_err().to_string();
+    assert!(e.starts_with("invalid type: integer `5`, expected a string"), "{e}");
+    let e = serde_json::from_value::<Payment>(json!({"bic": "X"})).unwrap_err().to_string();
+    assert!(e.contains("none of the properties that tell its variants apart"), "{e}");
 }
 
 #[test]
