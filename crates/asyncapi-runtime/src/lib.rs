@@ -12,6 +12,7 @@ pub mod error;
 pub mod expr;
 mod header_de;
 pub mod headers;
+pub mod object;
 pub mod types;
 pub mod union;
 

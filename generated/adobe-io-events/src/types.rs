@@ -2,7 +2,7 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Identifier Adobe gives the event. It stays the same on every retry of the event, so it is the
 /// key to deduplicate on.
@@ -37,7 +37,7 @@ asyncapi_runtime::constrained!(ImsOrgId(String), pattern = "^[0-9A-Za-z]+@AdobeO
 /// message combines this with its own `event` schema.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/AdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct AdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,6 +45,14 @@ pub struct AdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    AdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+    }
+    additional_properties
 }
 
 /// CloudEvents specification version.
@@ -90,7 +98,7 @@ asyncapi_runtime::constrained!(CloudEventEnvelopeRecipientClientId(String), min_
 /// old `adobe_io` names.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/CloudEventEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CloudEventEnvelope {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -125,6 +133,21 @@ pub struct CloudEventEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    CloudEventEnvelope {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+    }
+    additional_properties
 }
 
 /// Request id of this delivery attempt, for support requests; new on every attempt.
@@ -215,7 +238,7 @@ asyncapi_runtime::constrained! {
 /// the transport before any handler runs.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WebhookDeliveryHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct WebhookDeliveryHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -277,10 +300,28 @@ pub struct WebhookDeliveryHeaders {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    WebhookDeliveryHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+    }
+    additional_properties
+}
+
 /// One event of a journal page with its position.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JournalEntry`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct JournalEntry {
     /// Opaque position of the event; pass it as `since` to read what follows it.
     pub position: JournalEntryPosition,
@@ -290,6 +331,14 @@ pub struct JournalEntry {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    JournalEntry {
+        position: "position" required,
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Opaque position of the event; pass it as `since` to read what follows it.
@@ -303,7 +352,7 @@ asyncapi_runtime::constrained!(JournalEntryPosition(String), min_length = 1);
 /// Paging summary of a journal page.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JournalPageInfo`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct JournalPageInfo {
     /// Position of the last event of the page.
     pub last: JournalPageInfoLast,
@@ -312,6 +361,14 @@ pub struct JournalPageInfo {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    JournalPageInfo {
+        last: "last" required,
+        count: "count" required,
+    }
+    additional_properties
 }
 
 /// Position of the last event of the page.
@@ -334,7 +391,7 @@ asyncapi_runtime::constrained!(JournalPageInfoCount(i32), minimum = 0.0);
 /// header with `rel="next"`.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JournalPage`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct JournalPage {
     /// Events newer than the requested position, oldest first.
     pub events: Vec<JournalEntry>,
@@ -343,6 +400,14 @@ pub struct JournalPage {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    JournalPage {
+        events: "events" required,
+        page: "_page" required,
+    }
+    additional_properties
 }
 
 /// Id of the ingested batch.
@@ -433,7 +498,7 @@ asyncapi_runtime::constrained!(DatasetIngestionBodySentTime(String), pattern = "
 /// Routing metadata that the I/O Events pipeline adds inside some provider bodies.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/AdobeIoPipelineHeader`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct AdobeIoPipelineHeader {
     #[serde(rename = "_adobeio", default, skip_serializing_if = "Option::is_none")]
     pub adobeio: Option<AdobeIoPipelineMetadata>,
@@ -442,10 +507,17 @@ pub struct AdobeIoPipelineHeader {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    AdobeIoPipelineHeader {
+        adobeio: "_adobeio",
+    }
+    additional_properties
+}
+
 /// Organization, provider and event code of the event, as seen by the pipeline.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/AdobeIoPipelineMetadata`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct AdobeIoPipelineMetadata {
     #[serde(rename = "imsOrgId", default, skip_serializing_if = "Option::is_none")]
     pub ims_org_id: Option<ImsOrgId>,
@@ -465,13 +537,22 @@ pub struct AdobeIoPipelineMetadata {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    AdobeIoPipelineMetadata {
+        ims_org_id: "imsOrgId",
+        provider_metadata: "providerMetadata",
+        event_code: "eventCode",
+    }
+    additional_properties
+}
+
 /// Experience Platform data ingestion notification, with the fields Adobe documents for the "Data
 /// ingestion notification" subscription of the Platform notifications provider. One provider-level
 /// event code, `platform_event`, covers every outcome; `xdm:eventCode` tells them apart.
 /// Epoch-millisecond values need 64-bit integers.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionBody`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DatasetIngestionBody {
     /// Id of the ingested batch.
     ///
@@ -516,10 +597,27 @@ pub struct DatasetIngestionBody {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    DatasetIngestionBody {
+        xdm_ingestion_id: "xdm:ingestionId" required,
+        xdm_customer_ingestion_id: "xdm:customerIngestionId",
+        xdm_ims_org: "xdm:imsOrg" required,
+        xdm_completed: "xdm:completed" required,
+        xdm_dataset_id: "xdm:datasetId" required,
+        xdm_event_code: "xdm:eventCode" required,
+        xdm_sandbox_name: "xdm:sandboxName",
+        sent_time: "sentTime",
+        process_start_time: "processStartTime",
+        transformed_time: "transformedTime",
+        header: "header",
+    }
+    additional_properties
+}
+
 /// A dataset ingestion notification in the `adobe_io` format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionAdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DatasetIngestionAdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -528,6 +626,15 @@ pub struct DatasetIngestionAdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    DatasetIngestionAdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Event code of Experience Platform notifications (documented by Adobe).
@@ -549,7 +656,7 @@ asyncapi_runtime::string_enum! {
 /// A dataset ingestion notification as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionCloudEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DatasetIngestionCloudEvent {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -587,6 +694,23 @@ pub struct DatasetIngestionCloudEvent {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    DatasetIngestionCloudEvent {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+        r#type: "type" required,
+        data: "data" required,
+    }
+    additional_properties
 }
 
 /// A dataset ingestion notification in either delivery format.
@@ -642,7 +766,7 @@ asyncapi_runtime::string_enum! {
 /// Webhook request headers of a dataset ingestion notification.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct DatasetIngestionHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -707,10 +831,29 @@ pub struct DatasetIngestionHeaders {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    DatasetIngestionHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+        x_adobe_event_code: "x-adobe-event-code",
+    }
+    additional_properties
+}
+
 /// One identity of a profile in an XDM identity map.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/IdentityMapEntry`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct IdentityMapEntry {
     /// The identity value within its namespace.
     pub id: IdentityMapEntryId,
@@ -723,6 +866,15 @@ pub struct IdentityMapEntry {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    IdentityMapEntry {
+        id: "id" required,
+        primary: "primary",
+        authenticated_state: "authenticatedState",
+    }
+    additional_properties
 }
 
 /// The identity value within its namespace.
@@ -782,7 +934,7 @@ asyncapi_runtime::string_enum! {
 /// third-party catalogue entry, not a body Adobe documents.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateBody`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ProfileUpdateBody {
     /// Identities of the profile in the XDM identity map shape: identity namespace code to the
     /// identities in that namespace.
@@ -799,10 +951,19 @@ pub struct ProfileUpdateBody {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ProfileUpdateBody {
+        identity_map: "identityMap" required,
+        change_type: "changeType" required,
+        modified_at: "modifiedAt" required,
+    }
+    additional_properties
+}
+
 /// A profile update in the `adobe_io` format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateAdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ProfileUpdateAdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -811,6 +972,15 @@ pub struct ProfileUpdateAdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    ProfileUpdateAdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Event code of this message (illustrative).
@@ -832,7 +1002,7 @@ asyncapi_runtime::string_enum! {
 /// A profile update as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateCloudEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ProfileUpdateCloudEvent {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -870,6 +1040,23 @@ pub struct ProfileUpdateCloudEvent {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    ProfileUpdateCloudEvent {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+        r#type: "type" required,
+        data: "data" required,
+    }
+    additional_properties
 }
 
 /// A profile update in either delivery format.
@@ -925,7 +1112,7 @@ asyncapi_runtime::string_enum! {
 /// Webhook request headers of a profile update.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ProfileUpdateHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -990,6 +1177,25 @@ pub struct ProfileUpdateHeaders {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ProfileUpdateHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+        x_adobe_event_code: "x-adobe-event-code",
+    }
+    additional_properties
+}
+
 /// Outcome of the job.
 ///
 /// Generated from
@@ -1015,7 +1221,7 @@ asyncapi_runtime::string_enum! {
 /// Platform's real segment job alerts have no published sample.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationBody`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SegmentEvaluationBody {
     /// Id of the evaluated segment definition.
     #[serde(rename = "segmentId")]
@@ -1036,10 +1242,21 @@ pub struct SegmentEvaluationBody {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    SegmentEvaluationBody {
+        segment_id: "segmentId" required,
+        job_id: "jobId" required,
+        status: "status" required,
+        profile_count: "profileCount",
+        completed_at: "completedAt",
+    }
+    additional_properties
+}
+
 /// A segment evaluation result in the `adobe_io` format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationAdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SegmentEvaluationAdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1048,6 +1265,15 @@ pub struct SegmentEvaluationAdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    SegmentEvaluationAdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Event code of this message (illustrative).
@@ -1069,7 +1295,7 @@ asyncapi_runtime::string_enum! {
 /// A segment evaluation result as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationCloudEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SegmentEvaluationCloudEvent {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -1107,6 +1333,23 @@ pub struct SegmentEvaluationCloudEvent {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    SegmentEvaluationCloudEvent {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+        r#type: "type" required,
+        data: "data" required,
+    }
+    additional_properties
 }
 
 /// A segment evaluation result in either delivery format.
@@ -1162,7 +1405,7 @@ asyncapi_runtime::string_enum! {
 /// Webhook request headers of a segment evaluation result.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct SegmentEvaluationHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -1227,6 +1470,25 @@ pub struct SegmentEvaluationHeaders {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    SegmentEvaluationHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+        x_adobe_event_code: "x-adobe-event-code",
+    }
+    additional_properties
+}
+
 /// Id of the report suite.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody/properties/rsid`.
@@ -1259,7 +1521,7 @@ asyncapi_runtime::constrained!(ReportSuiteChangeBodyChangedBy(String), min_lengt
 /// publishes no report suite change events.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeBody`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ReportSuiteChangeBody {
     /// Id of the report suite.
     pub rsid: ReportSuiteChangeBodyRsid,
@@ -1279,10 +1541,20 @@ pub struct ReportSuiteChangeBody {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ReportSuiteChangeBody {
+        rsid: "rsid" required,
+        change_type: "changeType" required,
+        changed_by: "changedBy",
+        changed_at: "changedAt" required,
+    }
+    additional_properties
+}
+
 /// A report suite change in the `adobe_io` format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeAdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ReportSuiteChangeAdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1291,6 +1563,15 @@ pub struct ReportSuiteChangeAdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    ReportSuiteChangeAdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Event code of this message (illustrative).
@@ -1312,7 +1593,7 @@ asyncapi_runtime::string_enum! {
 /// A report suite change as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeCloudEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ReportSuiteChangeCloudEvent {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -1350,6 +1631,23 @@ pub struct ReportSuiteChangeCloudEvent {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    ReportSuiteChangeCloudEvent {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+        r#type: "type" required,
+        data: "data" required,
+    }
+    additional_properties
 }
 
 /// A report suite change in either delivery format.
@@ -1405,7 +1703,7 @@ asyncapi_runtime::string_enum! {
 /// Webhook request headers of a report suite change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ReportSuiteChangeHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -1470,6 +1768,25 @@ pub struct ReportSuiteChangeHeaders {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ReportSuiteChangeHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+        x_adobe_event_code: "x-adobe-event-code",
+    }
+    additional_properties
+}
+
 /// Internal name or id of the Campaign delivery.
 ///
 /// Generated from
@@ -1512,7 +1829,7 @@ asyncapi_runtime::string_enum! {
 /// fields, not a body Adobe documents.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusBody`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DeliveryStatusBody {
     /// Internal name or id of the Campaign delivery.
     #[serde(rename = "deliveryId")]
@@ -1529,10 +1846,20 @@ pub struct DeliveryStatusBody {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    DeliveryStatusBody {
+        delivery_id: "deliveryId" required,
+        recipient_email: "recipientEmail",
+        status: "status" required,
+        timestamp: "timestamp" required,
+    }
+    additional_properties
+}
+
 /// A delivery status change in the `adobe_io` format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusAdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DeliveryStatusAdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1541,6 +1868,15 @@ pub struct DeliveryStatusAdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    DeliveryStatusAdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Event code of this message (illustrative).
@@ -1562,7 +1898,7 @@ asyncapi_runtime::string_enum! {
 /// A delivery status change as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusCloudEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DeliveryStatusCloudEvent {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -1600,6 +1936,23 @@ pub struct DeliveryStatusCloudEvent {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    DeliveryStatusCloudEvent {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+        r#type: "type" required,
+        data: "data" required,
+    }
+    additional_properties
 }
 
 /// A delivery status change in either delivery format.
@@ -1655,7 +2008,7 @@ asyncapi_runtime::string_enum! {
 /// Webhook request headers of a delivery status change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct DeliveryStatusHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -1720,6 +2073,25 @@ pub struct DeliveryStatusHeaders {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    DeliveryStatusHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+        x_adobe_event_code: "x-adobe-event-code",
+    }
+    additional_properties
+}
+
 /// Internal name or id of the workflow.
 ///
 /// Generated from
@@ -1760,7 +2132,7 @@ asyncapi_runtime::string_enum! {
 /// Adobe documents.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionBody`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct WorkflowExecutionBody {
     /// Internal name or id of the workflow.
     #[serde(rename = "workflowId")]
@@ -1778,10 +2150,20 @@ pub struct WorkflowExecutionBody {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    WorkflowExecutionBody {
+        workflow_id: "workflowId" required,
+        execution_status: "executionStatus" required,
+        error_message: "errorMessage",
+        timestamp: "timestamp" required,
+    }
+    additional_properties
+}
+
 /// A workflow execution change in the `adobe_io` format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionAdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct WorkflowExecutionAdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1790,6 +2172,15 @@ pub struct WorkflowExecutionAdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    WorkflowExecutionAdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Event code of this message (illustrative).
@@ -1811,7 +2202,7 @@ asyncapi_runtime::string_enum! {
 /// A workflow execution change as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionCloudEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct WorkflowExecutionCloudEvent {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -1849,6 +2240,23 @@ pub struct WorkflowExecutionCloudEvent {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    WorkflowExecutionCloudEvent {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+        r#type: "type" required,
+        data: "data" required,
+    }
+    additional_properties
 }
 
 /// A workflow execution change in either delivery format.
@@ -1904,7 +2312,7 @@ asyncapi_runtime::string_enum! {
 /// Webhook request headers of a workflow execution change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct WorkflowExecutionHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -1969,6 +2377,25 @@ pub struct WorkflowExecutionHeaders {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    WorkflowExecutionHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+        x_adobe_event_code: "x-adobe-event-code",
+    }
+    additional_properties
+}
+
 /// Numeric id of the Target activity.
 ///
 /// Generated from
@@ -2004,7 +2431,7 @@ asyncapi_runtime::constrained!(ActivityStateChangeBodyNewState(String), min_leng
 /// not a body Adobe documents.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeBody`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ActivityStateChangeBody {
     /// Numeric id of the Target activity.
     #[serde(rename = "activityId")]
@@ -2030,10 +2457,21 @@ pub struct ActivityStateChangeBody {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ActivityStateChangeBody {
+        activity_id: "activityId" required,
+        activity_name: "activityName",
+        previous_state: "previousState" required,
+        new_state: "newState" required,
+        changed_at: "changedAt" required,
+    }
+    additional_properties
+}
+
 /// An activity state change in the `adobe_io` format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeAdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ActivityStateChangeAdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2042,6 +2480,15 @@ pub struct ActivityStateChangeAdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    ActivityStateChangeAdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Event code of this message (illustrative).
@@ -2063,7 +2510,7 @@ asyncapi_runtime::string_enum! {
 /// An activity state change as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeCloudEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ActivityStateChangeCloudEvent {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -2101,6 +2548,23 @@ pub struct ActivityStateChangeCloudEvent {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    ActivityStateChangeCloudEvent {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+        r#type: "type" required,
+        data: "data" required,
+    }
+    additional_properties
 }
 
 /// An activity state change in either delivery format.
@@ -2156,7 +2620,7 @@ asyncapi_runtime::string_enum! {
 /// Webhook request headers of an activity state change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ActivityStateChangeHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -2221,6 +2685,25 @@ pub struct ActivityStateChangeHeaders {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ActivityStateChangeHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+        x_adobe_event_code: "x-adobe-event-code",
+    }
+    additional_properties
+}
+
 /// Id of the step (node) in the journey.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepBody/properties/stepId`.
@@ -2267,7 +2750,7 @@ asyncapi_runtime::string_enum! {
 /// fields, not a body Adobe documents.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepBody`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct JourneyStepBody {
     /// Id of the journey.
     #[serde(rename = "journeyId")]
@@ -2291,10 +2774,22 @@ pub struct JourneyStepBody {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    JourneyStepBody {
+        journey_id: "journeyId" required,
+        journey_version_id: "journeyVersionId",
+        step_id: "stepId" required,
+        profile_id: "profileId" required,
+        step_status: "stepStatus" required,
+        timestamp: "timestamp" required,
+    }
+    additional_properties
+}
+
 /// A journey step event in the `adobe_io` format.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepAdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct JourneyStepAdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2303,6 +2798,15 @@ pub struct JourneyStepAdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    JourneyStepAdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Event code of this message (illustrative).
@@ -2324,7 +2828,7 @@ asyncapi_runtime::string_enum! {
 /// A journey step event as a CloudEvent.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepCloudEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct JourneyStepCloudEvent {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -2362,6 +2866,23 @@ pub struct JourneyStepCloudEvent {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    JourneyStepCloudEvent {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+        r#type: "type" required,
+        data: "data" required,
+    }
+    additional_properties
 }
 
 /// A journey step event in either delivery format.
@@ -2417,7 +2938,7 @@ asyncapi_runtime::string_enum! {
 /// Webhook request headers of a journey step event.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct JourneyStepHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -2482,6 +3003,25 @@ pub struct JourneyStepHeaders {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    JourneyStepHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+        x_adobe_event_code: "x-adobe-event-code",
+    }
+    additional_properties
+}
+
 /// Kind of pipeline message. Both of Adobe's samples show `JOB_COMPLETION_STATUS`, the only value
 /// Adobe documents. A text, not an enum: a one-value `enum` would be generated as a closed type,
 /// and an event with a new value would then be refused.
@@ -2497,7 +3037,7 @@ asyncapi_runtime::constrained!(ImagingJobMsgType(String), min_length = 1);
 /// Bookkeeping of Adobe's event pipeline, as in Adobe's samples (its meaning is not documented).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingPipelineMeta`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ImagingPipelineMeta {
     /// Id of the message in Adobe's pipeline.
     ///
@@ -2509,11 +3049,18 @@ pub struct ImagingPipelineMeta {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ImagingPipelineMeta {
+        pipeline_message_id: "pipelineMessageId",
+    }
+    additional_properties
+}
+
 /// Ids of the Adobe workflow ("smart") that raised the event, as in Adobe's samples (not documented
 /// further).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingSmarts`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ImagingSmarts {
     /// Id of the workflow definition.
     #[serde(rename = "definitionId", default, skip_serializing_if = "Option::is_none")]
@@ -2526,12 +3073,20 @@ pub struct ImagingSmarts {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ImagingSmarts {
+        definition_id: "definitionId",
+        running_smart_id: "runningSmartId",
+    }
+    additional_properties
+}
+
 /// Organization, provider and event code as the I/O Events pipeline saw them. Adobe's samples write
 /// a placeholder (`<IMS org ID>`) where the organization id goes, so it is any string here, not
 /// checked as an `...@AdobeOrg` id.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingAdobeIoMetadata`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ImagingAdobeIoMetadata {
     /// IMS organization that started the job.
     #[serde(rename = "imsOrgId", default, skip_serializing_if = "Option::is_none")]
@@ -2547,6 +3102,15 @@ pub struct ImagingAdobeIoMetadata {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    ImagingAdobeIoMetadata {
+        ims_org_id: "imsOrgId",
+        provider_metadata: "providerMetadata",
+        event_code: "eventCode",
+    }
+    additional_properties
 }
 
 /// Id of the message; in Adobe's Lightroom sample it equals the job id.
@@ -2578,7 +3142,7 @@ asyncapi_runtime::string_enum! {
 /// tells it from a Photoshop job event when no HTTP header says which.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobEventHeader`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct LightroomJobEventHeader {
     #[serde(rename = "msgType")]
     pub msg_type: ImagingJobMsgType,
@@ -2600,6 +3164,19 @@ pub struct LightroomJobEventHeader {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    LightroomJobEventHeader {
+        msg_type: "msgType" required,
+        msg_id: "msgId",
+        ims_org_id: "imsOrgId",
+        event_code: "eventCode" required,
+        pipeline_meta: "_pipelineMeta",
+        smarts: "_smarts",
+        adobeio: "_adobeio",
+    }
+    additional_properties
 }
 
 /// Id of the message; in Adobe's Photoshop sample it differs from the job id.
@@ -2631,7 +3208,7 @@ asyncapi_runtime::string_enum! {
 /// tells it from a Lightroom job event when no HTTP header says which.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobEventHeader`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PhotoshopJobEventHeader {
     #[serde(rename = "msgType")]
     pub msg_type: ImagingJobMsgType,
@@ -2653,6 +3230,19 @@ pub struct PhotoshopJobEventHeader {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    PhotoshopJobEventHeader {
+        msg_type: "msgType" required,
+        msg_id: "msgId",
+        ims_org_id: "imsOrgId",
+        event_code: "eventCode" required,
+        pipeline_meta: "_pipelineMeta",
+        smarts: "_smarts",
+        adobeio: "_adobeio",
+    }
+    additional_properties
 }
 
 /// State of one output of the job. Adobe's event samples show `succeeded`; Adobe says events are
@@ -2700,7 +3290,7 @@ asyncapi_runtime::constrained!(ImagingJobStatusBodyJobId(String), min_length = 1
 /// The outcome of one requested output.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobOutput`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ImagingJobOutput {
     /// The input's `href` as given in the job request (usually a signed URL; Adobe's sample shows a
     /// placeholder, so it is any string here).
@@ -2724,10 +3314,22 @@ pub struct ImagingJobOutput {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ImagingJobOutput {
+        input: "input",
+        status: "status" required,
+        created: "created",
+        modified: "modified",
+        links: "_links",
+        errors: "errors",
+    }
+    additional_properties
+}
+
 /// Where the output was written.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingOutputLinks`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ImagingOutputLinks {
     /// The output's destination(s), as in Adobe's Lightroom sample.
     #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
@@ -2740,10 +3342,18 @@ pub struct ImagingOutputLinks {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ImagingOutputLinks {
+        self_: "self",
+        renditions: "renditions",
+    }
+    additional_properties
+}
+
 /// One written file.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingOutputLink`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ImagingOutputLink {
     /// Where the file was written (the job request's signed URL; a placeholder in Adobe's sample).
     pub href: String,
@@ -2764,12 +3374,22 @@ pub struct ImagingOutputLink {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ImagingOutputLink {
+        href: "href" required,
+        storage: "storage",
+        r#type: "type",
+        width: "width",
+    }
+    additional_properties
+}
+
 /// Why an output failed. Inferred: Adobe's event samples show only successes; this is the error
 /// object of Adobe's Photoshop SDK (`type`, `code`, `title`, `details`), which the status resource
 /// puts on a failed output, assumed to travel in the event body the same way.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobError`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ImagingJobError {
     /// Error type.
     ///
@@ -2792,10 +3412,20 @@ pub struct ImagingJobError {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ImagingJobError {
+        r#type: "type",
+        code: "code",
+        title: "title",
+        details: "details",
+    }
+    additional_properties
+}
+
 /// One problem with the job request.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobErrorDetail`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ImagingJobErrorDetail {
     /// Name of the parameter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2808,10 +3438,18 @@ pub struct ImagingJobErrorDetail {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ImagingJobErrorDetail {
+        name: "name",
+        reason: "reason",
+    }
+    additional_properties
+}
+
 /// Links of the job.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobLinks`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ImagingJobLinks {
     /// The job's status resource.
     #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
@@ -2821,10 +3459,17 @@ pub struct ImagingJobLinks {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ImagingJobLinks {
+        self_: "self",
+    }
+    additional_properties
+}
+
 /// The job's status resource.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobLinks/properties/self`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ImagingJobLinksSelf {
     /// URL of the job's status resource (`GET` it with the same credentials).
     ///
@@ -2835,12 +3480,19 @@ pub struct ImagingJobLinksSelf {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ImagingJobLinksSelf {
+        href: "href" required,
+    }
+    additional_properties
+}
+
 /// Result of the job, in the shape of the job's status resource (`_links.self.href`).
 /// Operation-specific results (a Photoshop document manifest's `document` and `layers`, for
 /// example) are kept as extra fields.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ImagingJobStatusBody`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ImagingJobStatusBody {
     /// Id of the job, as returned when the job was started.
     ///
@@ -2856,10 +3508,19 @@ pub struct ImagingJobStatusBody {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ImagingJobStatusBody {
+        job_id: "jobId" required,
+        outputs: "outputs" required,
+        links: "_links",
+    }
+    additional_properties
+}
+
 /// A Lightroom API job event as the provider raises it (`header` and `body`).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct LightroomJobEvent {
     pub header: LightroomJobEventHeader,
     pub body: ImagingJobStatusBody,
@@ -2868,10 +3529,18 @@ pub struct LightroomJobEvent {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    LightroomJobEvent {
+        header: "header" required,
+        body: "body" required,
+    }
+    additional_properties
+}
+
 /// A Photoshop API job event as the provider raises it (`header` and `body`).
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PhotoshopJobEvent {
     pub header: PhotoshopJobEventHeader,
     pub body: ImagingJobStatusBody,
@@ -2880,12 +3549,20 @@ pub struct PhotoshopJobEvent {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    PhotoshopJobEvent {
+        header: "header" required,
+        body: "body" required,
+    }
+    additional_properties
+}
+
 /// A Lightroom job event in the `adobe_io` format, as in Adobe's sample. Adobe's sample has no
 /// `recipient_client_id`; a receiver that checks the recipient (as Adobe's SDK does) refuses such
 /// an event.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobStatusAdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct LightroomJobStatusAdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2894,6 +3571,15 @@ pub struct LightroomJobStatusAdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    LightroomJobStatusAdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Event code of Lightroom API job events (documented by Adobe).
@@ -2916,7 +3602,7 @@ asyncapi_runtime::string_enum! {
 /// `data` is assumed to carry the same `header` and `body`.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobStatusCloudEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct LightroomJobStatusCloudEvent {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -2954,6 +3640,23 @@ pub struct LightroomJobStatusCloudEvent {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    LightroomJobStatusCloudEvent {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+        r#type: "type" required,
+        data: "data" required,
+    }
+    additional_properties
 }
 
 /// A Lightroom job event in either delivery format.
@@ -3009,7 +3712,7 @@ asyncapi_runtime::string_enum! {
 /// Webhook request headers of a Lightroom job event.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/LightroomJobStatusHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct LightroomJobStatusHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -3074,10 +3777,29 @@ pub struct LightroomJobStatusHeaders {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    LightroomJobStatusHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+        x_adobe_event_code: "x-adobe-event-code",
+    }
+    additional_properties
+}
+
 /// A Photoshop job event in the `adobe_io` format, as in Adobe's sample.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusAdobeIoEnvelope`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PhotoshopJobStatusAdobeIoEnvelope {
     pub event_id: EventId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3086,6 +3808,15 @@ pub struct PhotoshopJobStatusAdobeIoEnvelope {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    PhotoshopJobStatusAdobeIoEnvelope {
+        event_id: "event_id" required,
+        recipient_client_id: "recipient_client_id",
+        event: "event" required,
+    }
+    additional_properties
 }
 
 /// Event code of Photoshop API job events (documented by Adobe).
@@ -3108,7 +3839,7 @@ asyncapi_runtime::string_enum! {
 /// `data` is assumed to carry the same `header` and `body`.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusCloudEvent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PhotoshopJobStatusCloudEvent {
     /// CloudEvents specification version.
     pub specversion: CloudEventEnvelopeSpecversion,
@@ -3146,6 +3877,23 @@ pub struct PhotoshopJobStatusCloudEvent {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    PhotoshopJobStatusCloudEvent {
+        specversion: "specversion" required,
+        source: "source" required,
+        id: "id" required,
+        time: "time",
+        datacontenttype: "datacontenttype",
+        eventid: "eventid",
+        recipientclientid: "recipientclientid",
+        event_id: "event_id",
+        recipient_client_id: "recipient_client_id",
+        r#type: "type" required,
+        data: "data" required,
+    }
+    additional_properties
 }
 
 /// A Photoshop job event in either delivery format.
@@ -3201,7 +3949,7 @@ asyncapi_runtime::string_enum! {
 /// Webhook request headers of a Photoshop job event.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusHeaders`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct PhotoshopJobStatusHeaders {
     /// Id of the event; identical on every retry, so use it to deduplicate.
     #[serde(rename = "x-adobe-event-id", default, skip_serializing_if = "Option::is_none")]
@@ -3264,4 +4012,23 @@ pub struct PhotoshopJobStatusHeaders {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    PhotoshopJobStatusHeaders {
+        x_adobe_event_id: "x-adobe-event-id",
+        x_adobe_delivery_id: "x-adobe-delivery-id",
+        x_request_id: "x-request-id",
+        x_adobe_provider: "x-adobe-provider",
+        x_adobe_retry_count: "x-adobe-retry-count",
+        x_adobe_digital_signature_1: "x-adobe-digital-signature-1",
+        x_adobe_digital_signature_2: "x-adobe-digital-signature-2",
+        x_adobe_public_key1_path: "x-adobe-public-key1-path",
+        x_adobe_public_key2_path: "x-adobe-public-key2-path",
+        x_adobe_signature: "x-adobe-signature",
+        user_agent: "user-agent",
+        content_type: "content-type",
+        x_adobe_event_code: "x-adobe-event-code",
+    }
+    additional_properties
 }

@@ -2,10 +2,10 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `streetlights-amqp.yaml#/components/messages/lightMeasured/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct LightMeasuredPayload {
     /// Light intensity in lumens.
     pub lumens: u64,
@@ -14,6 +14,14 @@ pub struct LightMeasuredPayload {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    LightMeasuredPayload {
+        lumens: "lumens" required,
+        sent_at: "sentAt",
+    }
+    additional_properties
 }
 
 /// The level to dim to, in percent.
@@ -25,7 +33,7 @@ pub struct DimPayloadPercentage(u8);
 asyncapi_runtime::constrained!(DimPayloadPercentage(u8), maximum = 100.0);
 
 /// Generated from `streetlights-amqp.yaml#/components/messages/dim/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DimPayload {
     /// The level to dim to, in percent.
     pub percentage: DimPayloadPercentage,
@@ -34,14 +42,28 @@ pub struct DimPayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    DimPayload {
+        percentage: "percentage" required,
+    }
+    additional_properties
+}
+
 /// Generated from `streetlights-amqp.yaml#/components/messages/dim/headers`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct DimHeaders {
     #[serde(rename = "correlationId", default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    DimHeaders {
+        correlation_id: "correlationId",
+    }
+    additional_properties
 }
 
 /// The level reached, in percent.
@@ -53,7 +75,7 @@ pub struct DimmedPayloadLevel(u8);
 asyncapi_runtime::constrained!(DimmedPayloadLevel(u8), maximum = 100.0);
 
 /// Generated from `streetlights-amqp.yaml#/components/messages/dimmed/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DimmedPayload {
     /// The level reached, in percent.
     pub level: DimmedPayloadLevel,
@@ -62,12 +84,26 @@ pub struct DimmedPayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    DimmedPayload {
+        level: "level" required,
+    }
+    additional_properties
+}
+
 /// Generated from `streetlights-amqp.yaml#/components/messages/dimmed/headers`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct DimmedHeaders {
     #[serde(rename = "correlationId", default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    DimmedHeaders {
+        correlation_id: "correlationId",
+    }
+    additional_properties
 }

@@ -37,11 +37,32 @@ fn imports_derives(defs: &TypeDefs) -> bool {
         .any(|n| defs.shadows(n))
 }
 
+/// Whether a type implements `Deserialize` itself rather than deriving it: a struct that
+/// keeps unlisted properties (`deserialize_object!`), a `oneOf` enum whose branches have
+/// telling properties (`Discriminated`).
+fn own_deserialize(def: &TypeDef, defs: &TypeDefs) -> bool {
+    match &def.kind {
+        Kind::Struct(st) => st.extra.is_some(),
+        Kind::Untagged(vs, UnionOf::OneOf) => telling_properties(vs, defs).is_some(),
+        _ => false,
+    }
+}
+
 /// The start of the module.
 pub fn prelude(types: &Types) -> Piece {
     let mut s = String::from("//! The types of the document's schemas.\n");
     if uses_derives(types) && imports_derives(&types.defs) {
-        s.push_str("\nuse schemars::JsonSchema;\nuse serde::{Deserialize, Serialize};\n");
+        let derives_deserialize = types.defs.iter().any(|(_, d)| {
+            matches!(
+                d.kind,
+                Kind::Struct(_) | Kind::Wrapper(_) | Kind::Tagged(_) | Kind::Untagged(..)
+            ) && !own_deserialize(d, &types.defs)
+        });
+        s.push_str(if derives_deserialize {
+            "\nuse schemars::JsonSchema;\nuse serde::{Deserialize, Serialize};\n"
+        } else {
+            "\nuse schemars::JsonSchema;\nuse serde::Serialize;\n"
+        });
     }
     Piece::Text(s)
 }
@@ -172,7 +193,16 @@ pub fn emit_def(def: &TypeDef, defs: &TypeDefs) -> Vec<Piece> {
             let _ = writeln!(out, "pub struct {name}(pub {});", ty_text(t, defs));
         }
         Kind::Struct(st) => {
-            derive(&mut out, def.derives, serde, false);
+            // Unlisted properties kept in a map: read in one pass (see `object_deserialize`)
+            // rather than through serde's buffering `flatten`.
+            let own_deserialize = serde.is_some() && own_deserialize(def, defs);
+            derive_but(
+                &mut out,
+                def.derives,
+                serde,
+                false,
+                own_deserialize.then_some("Deserialize"),
+            );
             if st.deny_unknown {
                 out.push_str("#[serde(deny_unknown_fields)]\n");
             }
@@ -197,13 +227,41 @@ pub fn emit_def(def: &TypeDef, defs: &TypeDefs) -> Vec<Piece> {
                 }
                 out.push_str("}\n");
             }
+            if own_deserialize {
+                object_deserialize(&mut out, &name, st);
+            }
         }
         Kind::Enum(e) => return string_enum(out, &def.name, e, &std),
         Kind::Tagged(t) => tagged(&mut out, def, t, defs, serde),
-        Kind::Untagged(vs, of) => untagged(&mut out, def, vs, *of, defs, serde),
+        Kind::Untagged(vs, _) => untagged(&mut out, def, vs, defs, serde),
         Kind::Newtype(nt) => return newtype(out, &def.name, nt, def.derives, defs),
     }
     vec![Piece::Text(out)]
+}
+
+/// The `Deserialize` of a struct with a map of unlisted properties: one
+/// `asyncapi_runtime::deserialize_object!` invocation naming each field's property, and
+/// `required` where an absent one is an error (fields whose type has no "absent" value).
+fn object_deserialize(out: &mut String, name: &str, st: &Struct) {
+    let _ = writeln!(out, "\nasyncapi_runtime::deserialize_object! {{");
+    if st.fields.is_empty() {
+        let _ = writeln!(out, "    {name} {{}}");
+    } else {
+        let _ = writeln!(out, "    {name} {{");
+        for f in &st.fields {
+            let absent_default =
+                !f.required && matches!(f.ty, Ty::Option(_) | Ty::Value | Ty::Unit);
+            let _ = writeln!(
+                out,
+                "        {}: {}{},",
+                ident_text(&f.name),
+                string_literal(&f.wire),
+                if absent_default { "" } else { " required" }
+            );
+        }
+        out.push_str("    }\n");
+    }
+    out.push_str("    additional_properties\n}\n");
 }
 
 /// The name serde gives a field or variant by itself (a raw identifier loses its `r#`).
@@ -424,18 +482,11 @@ fn telling_properties<'d>(vs: &[Variant], defs: &'d TypeDefs) -> Option<Vec<&'d 
         .collect()
 }
 
-fn untagged(
-    out: &mut String,
-    def: &TypeDef,
-    vs: &[Variant],
-    of: UnionOf,
-    defs: &TypeDefs,
-    serde: Option<bool>,
-) {
+fn untagged(out: &mut String, def: &TypeDef, vs: &[Variant], defs: &TypeDefs, serde: Option<bool>) {
     // Variants told apart by a property get a deserializer that reads the object once;
     // serde's untagged one buffers it and tries each variant.
     let telling = serde
-        .filter(|_| of == UnionOf::OneOf)
+        .filter(|_| own_deserialize(def, defs))
         .and_then(|_| telling_properties(vs, defs));
     derive_but(
         out,

@@ -13,13 +13,20 @@ pub struct Closed {
 }
 
 /// Generated from `additional-properties-lossy.yaml#/components/schemas/Typed`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, JsonSchema)]
 pub struct Typed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a: Option<String>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: std::collections::BTreeMap<String, i64>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Typed {
+        a: "a",
+    }
+    additional_properties
 }
 
 /// Generated from `additional-properties-lossy.yaml#/components/schemas/Open`.

@@ -13,7 +13,7 @@ pub struct Closed {
 }
 
 /// Generated from `additional-properties.yaml#/components/schemas/Typed`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, JsonSchema)]
 pub struct Typed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a: Option<String>,
@@ -22,8 +22,15 @@ pub struct Typed {
     pub additional_properties: std::collections::BTreeMap<String, i64>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Typed {
+        a: "a",
+    }
+    additional_properties
+}
+
 /// Generated from `additional-properties.yaml#/components/schemas/Open`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Open {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a: Option<String>,
@@ -32,14 +39,28 @@ pub struct Open {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Open {
+        a: "a",
+    }
+    additional_properties
+}
+
 /// Generated from `additional-properties.yaml#/components/schemas/ExplicitlyOpen`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ExplicitlyOpen {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a: Option<String>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    ExplicitlyOpen {
+        a: "a",
+    }
+    additional_properties
 }
 
 /// Generated from `additional-properties.yaml#/components/schemas/StringMap`.
@@ -54,13 +75,20 @@ pub type AnyMap = serde_json::Map<String, serde_json::Value>;
 pub struct EmptyClosed {}
 
 /// Generated from `additional-properties.yaml#/components/schemas/StructMap/additionalProperties`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct StructMapValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<i64>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    StructMapValue {
+        n: "n",
+    }
+    additional_properties
 }
 
 /// Generated from `additional-properties.yaml#/components/schemas/StructMap`.

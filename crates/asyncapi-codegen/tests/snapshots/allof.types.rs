@@ -2,10 +2,10 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `allof.yaml#/components/schemas/Base`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Base {
     pub id: String,
     #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
@@ -15,8 +15,16 @@ pub struct Base {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Base {
+        id: "id" required,
+        created_at: "createdAt",
+    }
+    additional_properties
+}
+
 /// Generated from `allof.yaml#/components/schemas/Audited`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Audited {
     pub id: String,
     #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
@@ -28,10 +36,19 @@ pub struct Audited {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Audited {
+        id: "id" required,
+        created_at: "createdAt",
+        created_by: "createdBy" required,
+    }
+    additional_properties
+}
+
 /// An order, with everything its bases have.
 ///
 /// Generated from `allof.yaml#/components/schemas/Order`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Order {
     pub id: String,
     #[serde(rename = "createdAt")]
@@ -46,8 +63,19 @@ pub struct Order {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Order {
+        id: "id" required,
+        created_at: "createdAt" required,
+        created_by: "createdBy" required,
+        total: "total" required,
+        note: "note",
+    }
+    additional_properties
+}
+
 /// Generated from `allof.yaml#/components/schemas/Closed`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Closed {
     pub id: String,
     #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
@@ -59,11 +87,20 @@ pub struct Closed {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Closed {
+        id: "id" required,
+        created_at: "createdAt",
+        extra: "extra",
+    }
+    additional_properties
+}
+
 /// Generated from `allof.yaml#/components/schemas/Wrapper`.
 pub type Wrapper = Base;
 
 /// Generated from `allof.yaml#/components/schemas/Described`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Described {
     /// A use of `Base`, documented.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,4 +108,11 @@ pub struct Described {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Described {
+        base: "base",
+    }
+    additional_properties
 }

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Generated from `anyof.yaml#/components/schemas/Email`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Email {
     pub email: String,
     /// Properties not listed in the schema, kept so that the message round-trips.
@@ -13,13 +13,27 @@ pub struct Email {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Email {
+        email: "email" required,
+    }
+    additional_properties
+}
+
 /// Generated from `anyof.yaml#/components/schemas/Phone`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Phone {
     pub phone: String,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Phone {
+        phone: "phone" required,
+    }
+    additional_properties
 }
 
 /// Generated from `anyof.yaml#/components/schemas/Contact`.

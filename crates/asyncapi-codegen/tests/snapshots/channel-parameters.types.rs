@@ -2,7 +2,7 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `channel-parameters.yaml#/channels/lighting/parameters/kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,7 +21,7 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `channel-parameters.yaml#/components/messages/lightMeasured/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct LightMeasuredPayload {
     pub lumens: u64,
     /// Properties not listed in the schema, kept so that the message round-trips.
@@ -29,11 +29,25 @@ pub struct LightMeasuredPayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    LightMeasuredPayload {
+        lumens: "lumens" required,
+    }
+    additional_properties
+}
+
 /// Generated from `channel-parameters.yaml#/channels/commands/messages/turnOn/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TurnOnPayload {
     pub at: chrono::DateTime<chrono::Utc>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    TurnOnPayload {
+        at: "at" required,
+    }
+    additional_properties
 }

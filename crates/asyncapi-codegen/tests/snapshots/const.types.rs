@@ -2,7 +2,7 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `const.yaml#/components/schemas/Versioned/properties/kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,7 +31,7 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `const.yaml#/components/schemas/Versioned`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Versioned {
     pub kind: VersionedKind,
     pub version: i64,
@@ -48,4 +48,17 @@ pub struct Versioned {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Versioned {
+        kind: "kind" required,
+        version: "version" required,
+        ratio: "ratio",
+        enabled: "enabled",
+        nothing: "nothing",
+        shape: "shape",
+        single: "single",
+    }
+    additional_properties
 }

@@ -2,7 +2,7 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A stock keeping unit.
 ///
@@ -52,7 +52,7 @@ pub struct ReadingCode(String);
 asyncapi_runtime::constrained!(ReadingCode(String), max_length = 3);
 
 /// Generated from `constrained-newtypes.yaml#/components/schemas/Reading`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Reading {
     pub sku: Sku,
     pub temperature: Temperature,
@@ -61,4 +61,13 @@ pub struct Reading {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Reading {
+        sku: "sku" required,
+        temperature: "temperature" required,
+        code: "code",
+    }
+    additional_properties
 }

@@ -2,7 +2,7 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A stock keeping unit.
 ///
@@ -28,7 +28,7 @@ pub type Price = f64;
 pub type Quantity = u16;
 
 /// Generated from `constrained-plain.yaml#/components/schemas/Reading`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
 pub struct Reading {
     pub sku: Sku,
     pub temperature: Temperature,
@@ -37,4 +37,13 @@ pub struct Reading {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Reading {
+        sku: "sku" required,
+        temperature: "temperature" required,
+        code: "code",
+    }
+    additional_properties
 }

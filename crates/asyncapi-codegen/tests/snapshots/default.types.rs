@@ -2,7 +2,7 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Default: `"safe"`
 ///
@@ -25,7 +25,7 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `default.yaml#/components/schemas/Settings`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Settings {
     /// How many times to retry.
     ///
@@ -47,4 +47,15 @@ pub struct Settings {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Settings {
+        retries: "retries",
+        mode: "mode",
+        tags: "tags",
+        label: "label",
+        limit: "limit",
+    }
+    additional_properties
 }

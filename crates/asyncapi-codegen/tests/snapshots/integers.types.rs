@@ -2,7 +2,7 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `integers.yaml#/components/schemas/Counters/properties/percent`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -35,7 +35,7 @@ pub struct CountersByteWithFormat(i32);
 asyncapi_runtime::constrained!(CountersByteWithFormat(i32), minimum = 0.0, maximum = 255.0);
 
 /// Generated from `integers.yaml#/components/schemas/Counters`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Counters {
     pub plain: i64,
     /// Milliseconds since the Unix epoch.
@@ -64,4 +64,22 @@ pub struct Counters {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Counters {
+        plain: "plain" required,
+        epoch_millis: "epochMillis" required,
+        int32: "int32",
+        int64: "int64",
+        uint8: "uint8",
+        non_negative: "nonNegative",
+        percent: "percent",
+        port: "port",
+        offset: "offset",
+        positive: "positive",
+        even: "even",
+        byte_with_format: "byteWithFormat",
+    }
+    additional_properties
 }

@@ -2,10 +2,10 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `name-collision.yaml#/components/schemas/Order/properties/shipping`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct OrderShipping2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
@@ -14,8 +14,15 @@ pub struct OrderShipping2 {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    OrderShipping2 {
+        street: "street",
+    }
+    additional_properties
+}
+
 /// Generated from `name-collision.yaml#/components/schemas/Order`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping: Option<OrderShipping2>,
@@ -24,14 +31,28 @@ pub struct Order {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Order {
+        shipping: "shipping",
+    }
+    additional_properties
+}
+
 /// Generated from `name-collision.yaml#/components/schemas/OrderShipping`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct OrderShipping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    OrderShipping {
+        carrier: "carrier",
+    }
+    additional_properties
 }
 
 /// Generated from `name-collision.yaml#/components/schemas/user-id`.

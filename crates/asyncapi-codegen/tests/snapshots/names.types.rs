@@ -2,10 +2,10 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `names.yaml#/components/schemas/Result`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Result {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ok: ::std::option::Option<Box>,
@@ -14,14 +14,28 @@ pub struct Result {
     pub additional_properties: serde_json::Map<::std::string::String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Result {
+        ok: "ok",
+    }
+    additional_properties
+}
+
 /// Generated from `names.yaml#/components/schemas/Box`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Box {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<String>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<::std::string::String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Box {
+        value: "value",
+    }
+    additional_properties
 }
 
 /// Generated from `names.yaml#/components/schemas/String`.
@@ -31,7 +45,7 @@ pub struct String(::std::string::String);
 asyncapi_runtime::constrained!(String(::std::string::String), min_length = 1);
 
 /// Generated from `names.yaml#/components/schemas/Option`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Option {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub r#type: ::std::option::Option<::std::string::String>,
@@ -72,8 +86,27 @@ pub struct Option {
     pub additional_properties: serde_json::Map<::std::string::String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Option {
+        r#type: "type",
+        self_: "self",
+        self_2: "Self",
+        _1st: "1st",
+        id: "@id",
+        xdm_ingestion_id: "xdm:ingestionId",
+        a_b_c_d: "a.b-c d",
+        grosse: "größe",
+        additional_properties_2: "additional_properties",
+        foo_bar: "fooBar",
+        foo_bar_2: "foo_bar",
+        r#async: "async",
+        r#match: "match",
+    }
+    additional_properties
+}
+
 /// Generated from `names.yaml#/components/schemas/200-response`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct V200Response {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<i64>,
@@ -82,8 +115,15 @@ pub struct V200Response {
     pub additional_properties: serde_json::Map<::std::string::String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    V200Response {
+        status: "status",
+    }
+    additional_properties
+}
+
 /// Generated from `names.yaml#/components/schemas/com.example.UserCreated`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct UserCreated {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
@@ -92,8 +132,15 @@ pub struct UserCreated {
     pub additional_properties: serde_json::Map<::std::string::String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    UserCreated {
+        id: "id",
+    }
+    additional_properties
+}
+
 /// Generated from `names.yaml#/components/schemas/user_signed-up`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct UserSignedUp {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
@@ -102,10 +149,17 @@ pub struct UserSignedUp {
     pub additional_properties: serde_json::Map<::std::string::String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    UserSignedUp {
+        id: "id",
+    }
+    additional_properties
+}
+
 /// Non-ASCII letters are dropped.
 ///
 /// Generated from `names.yaml#/components/schemas/Sizes/properties/größe`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct SizesGrosse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cm: ::std::option::Option<i64>,
@@ -114,8 +168,15 @@ pub struct SizesGrosse {
     pub additional_properties: serde_json::Map<::std::string::String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    SizesGrosse {
+        cm: "cm",
+    }
+    additional_properties
+}
+
 /// Generated from `names.yaml#/components/schemas/Sizes`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Sizes {
     /// Non-ASCII letters are dropped.
     #[serde(rename = "größe", default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -128,12 +189,27 @@ pub struct Sizes {
     pub additional_properties: serde_json::Map<::std::string::String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Sizes {
+        grosse: "größe",
+        o: "Ω",
+    }
+    additional_properties
+}
+
 /// Generated from `names.yaml#/components/schemas/Handler`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Handler2 {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<::std::string::String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Handler2 {
+        id: "id",
+    }
+    additional_properties
 }

@@ -2,10 +2,10 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `not.yaml#/components/schemas/Anything`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Anything {
     #[serde(rename = "notAString")]
     pub not_a_string: serde_json::Value,
@@ -14,6 +14,14 @@ pub struct Anything {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Anything {
+        not_a_string: "notAString" required,
+        name: "name",
+    }
+    additional_properties
 }
 
 /// Generated from `not.yaml#/components/schemas/NotNull`.

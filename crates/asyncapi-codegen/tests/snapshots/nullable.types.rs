@@ -2,7 +2,7 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `nullable.yaml#/components/schemas/Color`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -23,7 +23,7 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `nullable.yaml#/components/schemas/Point`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
 pub struct Point {
     pub x: f64,
     /// Properties not listed in the schema, kept so that the message round-trips.
@@ -31,8 +31,15 @@ pub struct Point {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Point {
+        x: "x" required,
+    }
+    additional_properties
+}
+
 /// Generated from `nullable.yaml#/components/schemas/Shape/properties/inlineObject`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct ShapeInlineObject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub a: Option<String>,
@@ -41,8 +48,15 @@ pub struct ShapeInlineObject {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    ShapeInlineObject {
+        a: "a",
+    }
+    additional_properties
+}
+
 /// Generated from `nullable.yaml#/components/schemas/Shape`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
 pub struct Shape {
     pub name: Option<String>,
     pub note: Option<String>,
@@ -60,4 +74,19 @@ pub struct Shape {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Shape {
+        name: "name" required,
+        note: "note" required,
+        count: "count" required,
+        color: "color" required,
+        origin: "origin" required,
+        tint: "tint",
+        end: "end",
+        anything: "anything",
+        inline_object: "inlineObject",
+    }
+    additional_properties
 }

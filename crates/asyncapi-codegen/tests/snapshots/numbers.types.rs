@@ -2,7 +2,7 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `numbers.yaml#/components/schemas/Measurement/properties/ratio`.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,7 +11,7 @@ pub struct MeasurementRatio(f64);
 asyncapi_runtime::constrained!(MeasurementRatio(f64), minimum = 0.0, maximum = 1.0);
 
 /// Generated from `numbers.yaml#/components/schemas/Measurement`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
 pub struct Measurement {
     pub value: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29,4 +29,17 @@ pub struct Measurement {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Measurement {
+        value: "value" required,
+        single: "single",
+        double: "double",
+        ratio: "ratio",
+        level: "level",
+        version: "version",
+        untyped_number_enum: "untypedNumberEnum",
+    }
+    additional_properties
 }

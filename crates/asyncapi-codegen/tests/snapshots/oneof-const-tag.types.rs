@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Generated from `oneof-const-tag.yaml#/components/schemas/Event/oneOf/0`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct EventOrderCreated {
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -14,8 +14,15 @@ pub struct EventOrderCreated {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    EventOrderCreated {
+        order_id: "orderId" required,
+    }
+    additional_properties
+}
+
 /// Generated from `oneof-const-tag.yaml#/components/schemas/Event/oneOf/1`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct EventOrderCancelled {
     #[serde(rename = "orderId")]
     pub order_id: String,
@@ -25,12 +32,25 @@ pub struct EventOrderCancelled {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    EventOrderCancelled {
+        order_id: "orderId" required,
+        reason: "reason" required,
+    }
+    additional_properties
+}
+
 /// Generated from `oneof-const-tag.yaml#/components/schemas/Event/oneOf/2`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct EventPing {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    EventPing {}
+    additional_properties
 }
 
 /// Generated from `oneof-const-tag.yaml#/components/schemas/Event`.

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Cat`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct PetCat {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15,8 +15,16 @@ pub struct PetCat {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    PetCat {
+        name: "name" required,
+        indoor: "indoor",
+    }
+    additional_properties
+}
+
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Dog`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct PetDog {
     pub name: String,
     #[serde(rename = "goodBoy", default, skip_serializing_if = "Option::is_none")]
@@ -24,6 +32,14 @@ pub struct PetDog {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    PetDog {
+        name: "name" required,
+        good_boy: "goodBoy",
+    }
+    additional_properties
 }
 
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Fish`.
@@ -61,7 +77,7 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Cat`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Cat {
     #[serde(rename = "petType")]
     pub pet_type: CatPetType,
@@ -71,6 +87,15 @@ pub struct Cat {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Cat {
+        pet_type: "petType" required,
+        name: "name" required,
+        indoor: "indoor",
+    }
+    additional_properties
 }
 
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Dog/properties/petType`.
@@ -87,7 +112,7 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Dog`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Dog {
     #[serde(rename = "petType")]
     pub pet_type: DogPetType,
@@ -97,6 +122,15 @@ pub struct Dog {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Dog {
+        pet_type: "petType" required,
+        name: "name" required,
+        good_boy: "goodBoy",
+    }
+    additional_properties
 }
 
 /// Generated from `oneof-discriminator.yaml#/components/schemas/Fish/properties/petType`.

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Generated from `oneof-untagged.yaml#/components/schemas/Card`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Card {
     pub number: String,
     /// Properties not listed in the schema, kept so that the message round-trips.
@@ -13,8 +13,15 @@ pub struct Card {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Card {
+        number: "number" required,
+    }
+    additional_properties
+}
+
 /// Generated from `oneof-untagged.yaml#/components/schemas/BankTransfer`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct BankTransfer {
     pub iban: String,
     /// Properties not listed in the schema, kept so that the message round-trips.
@@ -22,10 +29,17 @@ pub struct BankTransfer {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    BankTransfer {
+        iban: "iban" required,
+    }
+    additional_properties
+}
+
 /// Cash
 ///
 /// Generated from `oneof-untagged.yaml#/components/schemas/Payment/oneOf/2`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Cash {
     pub currency: String,
     /// Properties not listed in the schema, kept so that the message round-trips.
@@ -33,13 +47,27 @@ pub struct Cash {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Cash {
+        currency: "currency" required,
+    }
+    additional_properties
+}
+
 /// Generated from `oneof-untagged.yaml#/components/schemas/Payment/oneOf/3`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct PaymentVariant4 {
     pub voucher: String,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    PaymentVariant4 {
+        voucher: "voucher" required,
+    }
+    additional_properties
 }
 
 /// Generated from `oneof-untagged.yaml#/components/schemas/Payment`.

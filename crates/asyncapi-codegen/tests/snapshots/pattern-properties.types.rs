@@ -2,19 +2,26 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `pattern-properties.yaml#/components/schemas/Labels`.
 pub type Labels = std::collections::BTreeMap<String, String>;
 
 /// Generated from `pattern-properties.yaml#/components/schemas/Mixed`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, JsonSchema)]
 pub struct Mixed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: std::collections::BTreeMap<String, i64>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Mixed {
+        id: "id",
+    }
+    additional_properties
 }
 
 /// Generated from `pattern-properties.yaml#/components/schemas/Several`.

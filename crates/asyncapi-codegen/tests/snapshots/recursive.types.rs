@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Generated from `recursive.yaml#/components/schemas/Node`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Node {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19,13 +19,30 @@ pub struct Node {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Node {
+        name: "name" required,
+        parent: "parent",
+        children: "children",
+        by_name: "byName",
+    }
+    additional_properties
+}
+
 /// Generated from `recursive.yaml#/components/schemas/Literal`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, JsonSchema)]
 pub struct Literal {
     pub value: f64,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Literal {
+        value: "value" required,
+    }
+    additional_properties
 }
 
 /// Generated from `recursive.yaml#/components/schemas/Expr`.
@@ -61,7 +78,7 @@ impl<'de> serde::Deserialize<'de> for Expr {
 }
 
 /// Generated from `recursive.yaml#/components/schemas/Sum`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Sum {
     pub left: Box<Expr>,
     pub right: Box<Expr>,
@@ -70,14 +87,29 @@ pub struct Sum {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    Sum {
+        left: "left" required,
+        right: "right" required,
+    }
+    additional_properties
+}
+
 /// Generated from `recursive.yaml#/components/schemas/Tree`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Tree {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forest: Option<Forest>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Tree {
+        forest: "forest",
+    }
+    additional_properties
 }
 
 /// Generated from `recursive.yaml#/components/schemas/Forest`.

@@ -2,10 +2,10 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `request-reply.yaml#/channels/ping/messages/ping/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct PingPayload {
     pub seq: i64,
     /// Properties not listed in the schema, kept so that the message round-trips.
@@ -13,8 +13,15 @@ pub struct PingPayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    PingPayload {
+        seq: "seq" required,
+    }
+    additional_properties
+}
+
 /// Generated from `request-reply.yaml#/channels/pong/messages/pong/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct PongPayload {
     pub seq: i64,
     /// Properties not listed in the schema, kept so that the message round-trips.
@@ -22,12 +29,26 @@ pub struct PongPayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    PongPayload {
+        seq: "seq" required,
+    }
+    additional_properties
+}
+
 /// Generated from `request-reply.yaml#/channels/pong/messages/busy/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct BusyPayload {
     #[serde(rename = "retryAfter")]
     pub retry_after: i64,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    BusyPayload {
+        retry_after: "retryAfter" required,
+    }
+    additional_properties
 }

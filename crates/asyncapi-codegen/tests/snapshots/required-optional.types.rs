@@ -2,10 +2,10 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `required-optional.yaml#/components/schemas/Order/properties/shipping`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct OrderShipping {
     pub street: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -15,10 +15,18 @@ pub struct OrderShipping {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    OrderShipping {
+        street: "street" required,
+        city: "city",
+    }
+    additional_properties
+}
+
 /// An order.
 ///
 /// Generated from `required-optional.yaml#/components/schemas/Order`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Order {
     /// The order's id.
     pub id: String,
@@ -37,4 +45,18 @@ pub struct Order {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Order {
+        id: "id" required,
+        note: "note",
+        lines: "lines" required,
+        tags: "tags",
+        attributes: "attributes" required,
+        labels: "labels",
+        paid: "paid",
+        shipping: "shipping",
+    }
+    additional_properties
 }

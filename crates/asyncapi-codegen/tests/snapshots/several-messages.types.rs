@@ -2,7 +2,7 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from
 /// `several-messages.yaml#/channels/orders/messages/created/payload/properties/type`.
@@ -19,13 +19,21 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `several-messages.yaml#/channels/orders/messages/created/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CreatedPayload {
     pub r#type: CreatedPayloadType,
     pub id: String,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    CreatedPayload {
+        r#type: "type" required,
+        id: "id" required,
+    }
+    additional_properties
 }
 
 /// Generated from
@@ -43,13 +51,20 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `several-messages.yaml#/channels/orders/messages/created/headers`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct CreatedHeaders {
     #[serde(rename = "event-type", default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CreatedHeadersEventType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    CreatedHeaders {
+        event_type: "event-type",
+    }
+    additional_properties
 }
 
 /// Generated from
@@ -67,7 +82,7 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `several-messages.yaml#/channels/orders/messages/cancelled/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CancelledPayload {
     pub r#type: CancelledPayloadType,
     pub id: String,
@@ -75,6 +90,15 @@ pub struct CancelledPayload {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    CancelledPayload {
+        r#type: "type" required,
+        id: "id" required,
+        reason: "reason" required,
+    }
+    additional_properties
 }
 
 /// Generated from
@@ -92,11 +116,18 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `several-messages.yaml#/channels/orders/messages/cancelled/headers`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct CancelledHeaders {
     #[serde(rename = "event-type", default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CancelledHeadersEventType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    CancelledHeaders {
+        event_type: "event-type",
+    }
+    additional_properties
 }

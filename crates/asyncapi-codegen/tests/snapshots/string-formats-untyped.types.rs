@@ -2,10 +2,10 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `string-formats-untyped.yaml#/components/schemas/Formats`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Formats {
     pub at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25,4 +25,18 @@ pub struct Formats {
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    Formats {
+        at: "at" required,
+        day: "day",
+        id: "id",
+        link: "link",
+        email: "email",
+        v4: "v4",
+        v6: "v6",
+        custom: "custom",
+    }
+    additional_properties
 }

@@ -2,10 +2,10 @@
 //! The types of the document's schemas.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Generated from `v2-pubsub.yaml#/components/messages/UserSignedUp/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct UserSignedUpPayload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -14,14 +14,28 @@ pub struct UserSignedUpPayload {
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
 }
 
+asyncapi_runtime::deserialize_object! {
+    UserSignedUpPayload {
+        email: "email",
+    }
+    additional_properties
+}
+
 /// Generated from `v2-pubsub.yaml#/channels/user~1signedup/subscribe/message/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct WelcomePayload {
     #[serde(rename = "userId")]
     pub user_id: String,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    WelcomePayload {
+        user_id: "userId" required,
+    }
+    additional_properties
 }
 
 /// Generated from `v2-pubsub.yaml#/components/messages/SoftDeleted/payload/properties/kind`.
@@ -38,12 +52,19 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `v2-pubsub.yaml#/components/messages/SoftDeleted/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SoftDeletedPayload {
     pub kind: SoftDeletedPayloadKind,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    SoftDeletedPayload {
+        kind: "kind" required,
+    }
+    additional_properties
 }
 
 /// Generated from `v2-pubsub.yaml#/components/messages/HardDeleted/payload/properties/kind`.
@@ -60,10 +81,17 @@ asyncapi_runtime::string_enum! {
 }
 
 /// Generated from `v2-pubsub.yaml#/components/messages/HardDeleted/payload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct HardDeletedPayload {
     pub kind: HardDeletedPayloadKind,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+asyncapi_runtime::deserialize_object! {
+    HardDeletedPayload {
+        kind: "kind" required,
+    }
+    additional_properties
 }
