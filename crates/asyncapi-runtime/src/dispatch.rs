@@ -124,6 +124,40 @@ pub fn select(
     payload: &Parsed<'_>,
     mut accepts: impl FnMut(usize) -> Result<(), PayloadError>,
 ) -> Result<usize, DispatchError> {
+    // The reasons a candidate was ruled out are written only when nothing matches: a
+    // message on one webhook URL rules out every other message of the API.
+    select_explaining(
+        channel,
+        candidates,
+        headers,
+        content_type,
+        payload,
+        &mut accepts,
+        false,
+    )
+    .or_else(|_| {
+        select_explaining(
+            channel,
+            candidates,
+            headers,
+            content_type,
+            payload,
+            &mut accepts,
+            true,
+        )
+    })
+}
+
+fn select_explaining(
+    channel: &'static str,
+    candidates: &[Candidate],
+    headers: &Headers,
+    content_type: Option<&str>,
+    payload: &Parsed<'_>,
+    accepts: &mut impl FnMut(usize) -> Result<(), PayloadError>,
+    explain: bool,
+) -> Result<usize, DispatchError> {
+    let why = |text: &dyn Fn() -> String| if explain { text() } else { String::new() };
     let mut alive: Vec<usize> = (0..candidates.len()).collect();
     let mut reasons: Vec<(&'static str, String)> = Vec::new();
     let rules: [&Rule<'_>; 3] = [
@@ -141,7 +175,7 @@ pub fn select(
                     Some(got) => {
                         return (
                             Verdict::Mismatch,
-                            format!("header `{name}` must be `{value}`, got `{got}`"),
+                            why(&|| format!("header `{name}` must be `{value}`, got `{got}`")),
                         );
                     }
                 }
@@ -169,15 +203,15 @@ pub fn select(
             if ok {
                 (Verdict::Match, String::new())
             } else {
-                let want: Vec<String> = c
-                    .payload_consts
-                    .iter()
-                    .flat_map(|alt| alt.iter().map(|(p, l)| format!("{p} = {l}")))
-                    .collect();
-                (
-                    Verdict::Mismatch,
-                    format!("payload must have {}", want.join(" or ")),
-                )
+                let text = || {
+                    let want: Vec<String> = c
+                        .payload_consts
+                        .iter()
+                        .flat_map(|alt| alt.iter().map(|(p, l)| format!("{p} = {l}")))
+                        .collect();
+                    format!("payload must have {}", want.join(" or "))
+                };
+                (Verdict::Mismatch, why(&text))
             }
         },
         &|c: &Candidate| match (c.content_type, content_type) {
@@ -186,7 +220,7 @@ pub fn select(
             }
             (Some(want), Some(got)) => (
                 Verdict::Mismatch,
-                format!("content type must be `{want}`, got `{got}`"),
+                why(&|| format!("content type must be `{want}`, got `{got}`")),
             ),
             _ => (Verdict::Unknown, String::new()),
         },

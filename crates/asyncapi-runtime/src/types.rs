@@ -36,21 +36,47 @@ pub mod check {
 
     fn compiled(source: &'static str) -> Option<&'static regress::Regex> {
         use std::collections::HashMap;
+        use std::hash::{BuildHasherDefault, Hasher};
         use std::sync::{OnceLock, RwLock};
-        type Cache = RwLock<HashMap<&'static str, Option<&'static regress::Regex>>>;
+        /// Hashes the pattern's address and length, not its text: a check runs on every
+        /// constrained value decoded, and hashing a long pattern each time showed.
+        #[derive(Default)]
+        struct AddressHasher(u64);
+        impl Hasher for AddressHasher {
+            fn finish(&self) -> u64 {
+                self.0
+            }
+            fn write(&mut self, bytes: &[u8]) {
+                for &b in bytes {
+                    self.write_u64(u64::from(b));
+                }
+            }
+            fn write_u64(&mut self, x: u64) {
+                self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            }
+            fn write_usize(&mut self, x: usize) {
+                self.write_u64(x as u64);
+            }
+        }
+        type Key = (usize, usize);
+        type Cache = RwLock<
+            HashMap<Key, Option<&'static regress::Regex>, BuildHasherDefault<AddressHasher>>,
+        >;
         static CACHE: OnceLock<Cache> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
-        if let Some(found) = cache.read().unwrap_or_else(|e| e.into_inner()).get(source) {
+        // The same text at two addresses is compiled twice, which is harmless.
+        let key = (source.as_ptr() as usize, source.len());
+        if let Some(found) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return *found;
         }
-        // Compiled once per distinct pattern and kept for the life of the process.
+        // Compiled once per pattern and kept for the life of the process.
         let regex: Option<&'static regress::Regex> = regress::Regex::new(source)
             .ok()
             .map(|r| &*Box::leak(Box::new(r)));
         *cache
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(source)
+            .entry(key)
             .or_insert(regex)
     }
 
