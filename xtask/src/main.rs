@@ -13,6 +13,9 @@
 //!   generated into one scratch workspace, checked and clippy'd; the table goes to `FILE`
 //!   (default `docs/conformance.md` for the shared corpus, else `conformance.md` in the
 //!   scratch workspace). See `corpus.rs`.
+//! - `cargo xtask bench [--quick] [--only PART]... [--out FILE]`: every benchmark (generator,
+//!   Modelina beside it, generated code, router, webhook), written to `docs/performance.md`.
+//!   See `bench.rs`.
 //!
 //! As `asyncapi-gen generate` does, both read past slips in a document that touch only
 //! documentation or have one obvious reading, with a warning each
@@ -27,16 +30,21 @@ use asyncapi_codegen::config::{SpecConfig, crate_name_for};
 use asyncapi_codegen::vendor::{self, RUNTIME_PACKAGE, Sources};
 use asyncapi_codegen::{Change, RuntimeDep, Settings, WriteMode};
 
+mod bench;
 mod corpus;
 
 const USAGE: &str = "usage: cargo xtask generate [--check] [--strict]
        cargo xtask vendor DIR [--check] [--strict]
-       cargo xtask corpus [DIR...] [--out FILE] [--strict] [--offline] [--scratch DIR] [--target-dir DIR]";
+       cargo xtask corpus [DIR...] [--out FILE] [--strict] [--offline] [--scratch DIR] [--target-dir DIR]
+       cargo xtask bench [--quick] [--only generator|modelina|code|router|webhook]... [--out FILE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("corpus") {
         return corpus_task(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("bench") {
+        return bench::task(&args[1..], &workspace_root(), USAGE);
     }
     let (flags, words): (Vec<&str>, Vec<&str>) = args
         .iter()
