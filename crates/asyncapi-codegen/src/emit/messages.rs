@@ -214,7 +214,7 @@ fn message_struct(m: &MessageIr, ir: &Ir, types: &Types) -> TokenStream {
     let decode_payload = match (&m.payload, m.json) {
         (_, false) => quote!(incoming.payload.to_vec()),
         (Some(_), true) => quote!(#rt::decode_payload(#key, parsed)?),
-        (None, true) => quote!(parsed.clone().unwrap_or(serde_json::Value::Null)),
+        (None, true) => quote!(parsed.value().cloned().unwrap_or(serde_json::Value::Null)),
     };
     let decode_headers = header_table_name(m, types)
         .map(|table| quote!(headers: #rt::decode_headers(#key, incoming.headers, #table)?,));
