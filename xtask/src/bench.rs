@@ -107,7 +107,7 @@ const ROWS: &[RowSpec] = &[
         row: Row::Build,
         figure: "debug `cargo build` of that crate after a touch",
         target: "<= 8 s",
-        limit: "{auto}; rustc on 2 MB of code with serde, schemars and constrained-newtype impls per type; no feature yet turns off the schemars derives",
+        limit: "{auto}; rustc on 2 MB of code with serde derives and constrained-newtype impls per type; the schemars derives are a default-on feature, `json-schema`",
     },
     RowSpec {
         row: Row::Decode,
@@ -421,6 +421,8 @@ struct Code {
     runs: usize,
     /// Median debug build after `touch src/lib.rs`.
     build_s: f64,
+    /// The same without the default `json-schema` feature (`--no-default-features`).
+    lean_s: f64,
     /// The same for an empty crate with the same runtime dependency.
     baseline_s: f64,
 }
@@ -1061,12 +1063,13 @@ fn code(ctx: &Ctx, docs: &[DocSpec]) -> Result<Code, String> {
     write_scratch_workspace(ctx, &ws)?;
 
     let target = ws.join("target");
-    let build = |package: &str, log: &str| -> Result<f64, String> {
+    let build = |package: &str, extra: &[&str], log: &str| -> Result<f64, String> {
         let mut cmd = cargo_command(ctx);
         cmd.arg("build")
             .arg("--manifest-path")
             .arg(ws.join("Cargo.toml"))
             .args(["-p", package])
+            .args(extra)
             .env("CARGO_TARGET_DIR", &target)
             .env_remove("RUSTFLAGS")
             .env_remove("CARGO_ENCODED_RUSTFLAGS")
@@ -1083,25 +1086,32 @@ fn code(ctx: &Ctx, docs: &[DocSpec]) -> Result<Code, String> {
         Ok(f.wall.as_secs_f64())
     };
     eprintln!("bench: first build of {} (untimed)", ws.display());
-    let first_build_s = build(GEN100, "gen100-first")?;
-    build(BASELINE, "baseline-first")?;
+    let first_build_s = build(GEN100, &[], "gen100-first")?;
+    build(GEN100, &["--no-default-features"], "gen100-lean-first")?;
+    build(BASELINE, &[], "baseline-first")?;
     let runs = if ctx.quick { 1 } else { 3 };
-    let timed = |package: &str, dir: &Path| -> Result<f64, String> {
+    let timed = |package: &str, extra: &[&str], dir: &Path| -> Result<f64, String> {
         let mut walls = Vec::new();
         for i in 0..runs {
-            eprintln!("bench: touch + cargo build -p {package} ({}/{runs})", i + 1);
+            eprintln!(
+                "bench: touch + cargo build -p {package} {} ({}/{runs})",
+                extra.join(" "),
+                i + 1
+            );
             touch(&dir.join("src/lib.rs"))?;
-            walls.push(build(package, "touched")?);
+            walls.push(build(package, extra, "touched")?);
         }
         median(&walls).ok_or_else(|| "no build".to_owned())
     };
-    let build_s = timed(GEN100, &krate)?;
-    let baseline_s = timed(BASELINE, &ws.join(BASELINE))?;
+    let build_s = timed(GEN100, &[], &krate)?;
+    let lean_s = timed(GEN100, &["--no-default-features"], &krate)?;
+    let baseline_s = timed(BASELINE, &[], &ws.join(BASELINE))?;
     Ok(Code {
         files,
         first_build_s,
         runs,
         build_s,
+        lean_s,
         baseline_s,
     })
 }
@@ -1499,7 +1509,10 @@ fn verdict(report: &Report, row: Row) -> Verdict {
             }
         }),
         Row::Build => report.code.clone().map(|c| Verdict {
-            measured: format!("{:.2} s", c.build_s),
+            measured: format!(
+                "{:.2} s ({:.2} s without the `json-schema` feature)",
+                c.build_s, c.lean_s
+            ),
             status: at_most(c.build_s, 8.0),
             note: String::new(),
             auto: format!(
@@ -2127,6 +2140,11 @@ fn render_code(out: &mut String, report: &Report) {
                 fmt_ratio(c.build_s / c.baseline_s),
             ],
             vec![
+                "the same, `--no-default-features` (no `json-schema`)".into(),
+                format!("{:.2} s", c.lean_s),
+                fmt_ratio(c.lean_s / c.baseline_s),
+            ],
+            vec![
                 "empty crate (baseline), after a touch".into(),
                 format!("{:.2} s", c.baseline_s),
                 "1.00x".into(),
@@ -2370,6 +2388,7 @@ generated target/bench/t (11 files, 11 changed) in 17.7ms
                 first_build_s: 60.0,
                 runs: 3,
                 build_s: 6.0,
+                lean_s: 0.4,
                 baseline_s: 0.5,
             }),
             router: Ok(Router {
@@ -2611,7 +2630,7 @@ generated target/bench/t (11 files, 11 changed) in 17.7ms
         assert!(text.contains("| command | `cargo xtask bench` |"));
         assert!(text.contains("| run time | 1 min 15 s |"));
         assert!(text.contains(
-            "| `generate` on `specs/adobe-io-events.yaml` | 7.50 ms | <= 10 ms | met | slowest phase: emit+print (60%) |"
+            "| `generate` on `specs/adobe-io-events.yaml` | 7.50 ms | <= 10 ms | met | slowest phase: emit+print (60%); load is YAML"
         ));
         assert!(text.contains("| seed catalogue | not measured: absent (../shared) |"));
         assert!(text.contains("| total | 200 ms | 2.40 s | 12.0x | <= 11x |"));

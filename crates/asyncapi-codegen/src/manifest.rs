@@ -104,7 +104,7 @@ pub fn cargo_toml(settings: &Settings, uses: &Uses, ir: &Ir) -> String {
     }
     let _ = writeln!(
         s,
-        "schemars = {{ version = \"{}\", features = [{}] }}",
+        "schemars = {{ version = \"{}\", features = [{}], optional = true }}",
         versions::SCHEMARS,
         schemars_features.join(", ")
     );
@@ -148,8 +148,12 @@ pub fn cargo_toml(settings: &Settings, uses: &Uses, ir: &Ir) -> String {
             )
         );
     }
-    if !settings.reexports.is_empty() || !transport.is_empty() {
+    {
         let _ = writeln!(s, "\n[features]");
+        let _ = writeln!(
+            s,
+            "default = [\"json-schema\"]\n# `schemars::JsonSchema` for every type (`schema_for!`): off, the crate builds faster.\njson-schema = [\"dep:schemars\"]"
+        );
         if !transport.is_empty() {
             let _ = writeln!(
                 s,

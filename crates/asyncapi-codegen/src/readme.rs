@@ -64,6 +64,10 @@ pub fn readme(ir: &Ir, settings: &Settings) -> String {
     }
     let _ = writeln!(
         s,
+        "Every type implements `schemars::JsonSchema` through the default feature `json-schema`; with `default-features = false` the crate builds faster and has no schemas.\n"
+    );
+    let _ = writeln!(
+        s,
         "## Channels\n\n| channel | address | parameters | messages |\n|---|---|---|---|"
     );
     for (ci, c) in ir.channels.iter().enumerate() {

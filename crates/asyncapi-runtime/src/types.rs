@@ -284,6 +284,7 @@ macro_rules! string_enum {
             }
         }
 
+        #[cfg(feature = "json-schema")]
         impl $crate::codegen::schemars::JsonSchema for $name {
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 stringify!($name).into()
@@ -331,6 +332,7 @@ macro_rules! string_enum {
             }
         }
 
+        #[cfg(feature = "json-schema")]
         impl $crate::codegen::schemars::JsonSchema for $name {
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 stringify!($name).into()
@@ -424,6 +426,7 @@ macro_rules! constrained {
             }
         }
 
+        #[cfg(feature = "json-schema")]
         impl $crate::codegen::schemars::JsonSchema for $name {
             fn schema_name() -> ::std::borrow::Cow<'static, str> {
                 stringify!($name).into()

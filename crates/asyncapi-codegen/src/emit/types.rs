@@ -59,9 +59,9 @@ pub fn prelude(types: &Types) -> Piece {
             ) && !own_deserialize(d, &types.defs)
         });
         s.push_str(if derives_deserialize {
-            "\nuse schemars::JsonSchema;\nuse serde::{Deserialize, Serialize};\n"
+            "\n#[cfg(feature = \"json-schema\")]\nuse schemars::JsonSchema;\nuse serde::{Deserialize, Serialize};\n"
         } else {
-            "\nuse schemars::JsonSchema;\nuse serde::Serialize;\n"
+            "\n#[cfg(feature = \"json-schema\")]\nuse schemars::JsonSchema;\nuse serde::Serialize;\n"
         });
     }
     Piece::Text(s)
@@ -158,12 +158,8 @@ fn derive_but(out: &mut String, d: Derives, serde: Option<bool>, copy: bool, ski
         names.push("Default");
     }
     match serde {
-        Some(true) => names.extend(["Serialize", "Deserialize", "JsonSchema"]),
-        Some(false) => names.extend([
-            "serde::Serialize",
-            "serde::Deserialize",
-            "schemars::JsonSchema",
-        ]),
+        Some(true) => names.extend(["Serialize", "Deserialize"]),
+        Some(false) => names.extend(["serde::Serialize", "serde::Deserialize"]),
         None => {}
     }
     let names: Vec<String> = names
@@ -172,6 +168,14 @@ fn derive_but(out: &mut String, d: Derives, serde: Option<bool>, copy: bool, ski
         .map(str::to_owned)
         .collect();
     attr(out, 0, "derive", &names);
+    // Schemas are a default-on feature: a crate that does not need them builds faster.
+    match serde {
+        Some(true) => out.push_str("#[cfg_attr(feature = \"json-schema\", derive(JsonSchema))]\n"),
+        Some(false) => {
+            out.push_str("#[cfg_attr(feature = \"json-schema\", derive(schemars::JsonSchema))]\n")
+        }
+        None => {}
+    }
 }
 
 /// One type definition, as the items that make it.
