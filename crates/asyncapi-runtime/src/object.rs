@@ -141,6 +141,9 @@ macro_rules! deserialize_object {
                         f.write_str(::core::concat!("struct ", ::core::stringify!($name)))
                     }
 
+                    // The slots are locals named after the fields, whatever the document
+                    // called them (`foo`).
+                    #[allow(clippy::disallowed_names)]
                     fn visit_map<A: $crate::codegen::serde::de::MapAccess<'de>>(
                         self,
                         mut map: A,

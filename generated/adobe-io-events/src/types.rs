@@ -760,22 +760,6 @@ impl<'de> serde::Deserialize<'de> for DatasetIngestionPayload {
     }
 }
 
-/// Event code of Experience Platform notifications (documented by Adobe).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/DatasetIngestionHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DatasetIngestionHeadersXAdobeEventCode {
-    /// `platform_event`
-    PlatformEvent,
-}
-
-asyncapi_runtime::string_enum! {
-    DatasetIngestionHeadersXAdobeEventCode (strict) {
-        PlatformEvent = "platform_event",
-    }
-}
-
 /// Webhook request headers of a dataset ingestion notification.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DatasetIngestionHeaders`.
@@ -839,7 +823,7 @@ pub struct DatasetIngestionHeaders {
     pub content_type: Option<String>,
     /// Event code of Experience Platform notifications (documented by Adobe).
     #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
-    pub x_adobe_event_code: Option<DatasetIngestionHeadersXAdobeEventCode>,
+    pub x_adobe_event_code: Option<DatasetIngestionCloudEventType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -1112,22 +1096,6 @@ impl<'de> serde::Deserialize<'de> for ProfileUpdatePayload {
     }
 }
 
-/// Event code of this message (illustrative).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/ProfileUpdateHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ProfileUpdateHeadersXAdobeEventCode {
-    /// `com.adobe.platform.profile.update`
-    ComAdobePlatformProfileUpdate,
-}
-
-asyncapi_runtime::string_enum! {
-    ProfileUpdateHeadersXAdobeEventCode (strict) {
-        ComAdobePlatformProfileUpdate = "com.adobe.platform.profile.update",
-    }
-}
-
 /// Webhook request headers of a profile update.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ProfileUpdateHeaders`.
@@ -1191,7 +1159,7 @@ pub struct ProfileUpdateHeaders {
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
     #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
-    pub x_adobe_event_code: Option<ProfileUpdateHeadersXAdobeEventCode>,
+    pub x_adobe_event_code: Option<ProfileUpdateCloudEventType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -1410,22 +1378,6 @@ impl<'de> serde::Deserialize<'de> for SegmentEvaluationPayload {
     }
 }
 
-/// Event code of this message (illustrative).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/SegmentEvaluationHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SegmentEvaluationHeadersXAdobeEventCode {
-    /// `com.adobe.platform.segment.evaluation`
-    ComAdobePlatformSegmentEvaluation,
-}
-
-asyncapi_runtime::string_enum! {
-    SegmentEvaluationHeadersXAdobeEventCode (strict) {
-        ComAdobePlatformSegmentEvaluation = "com.adobe.platform.segment.evaluation",
-    }
-}
-
 /// Webhook request headers of a segment evaluation result.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/SegmentEvaluationHeaders`.
@@ -1489,7 +1441,7 @@ pub struct SegmentEvaluationHeaders {
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
     #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
-    pub x_adobe_event_code: Option<SegmentEvaluationHeadersXAdobeEventCode>,
+    pub x_adobe_event_code: Option<SegmentEvaluationCloudEventType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -1713,22 +1665,6 @@ impl<'de> serde::Deserialize<'de> for ReportSuiteChangePayload {
     }
 }
 
-/// Event code of this message (illustrative).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReportSuiteChangeHeadersXAdobeEventCode {
-    /// `com.adobe.analytics.report_suite.change`
-    ComAdobeAnalyticsReportSuiteChange,
-}
-
-asyncapi_runtime::string_enum! {
-    ReportSuiteChangeHeadersXAdobeEventCode (strict) {
-        ComAdobeAnalyticsReportSuiteChange = "com.adobe.analytics.report_suite.change",
-    }
-}
-
 /// Webhook request headers of a report suite change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ReportSuiteChangeHeaders`.
@@ -1792,7 +1728,7 @@ pub struct ReportSuiteChangeHeaders {
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
     #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
-    pub x_adobe_event_code: Option<ReportSuiteChangeHeadersXAdobeEventCode>,
+    pub x_adobe_event_code: Option<ReportSuiteChangeCloudEventType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -2023,22 +1959,6 @@ impl<'de> serde::Deserialize<'de> for DeliveryStatusPayload {
     }
 }
 
-/// Event code of this message (illustrative).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/DeliveryStatusHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DeliveryStatusHeadersXAdobeEventCode {
-    /// `com.adobe.campaign.delivery.status`
-    ComAdobeCampaignDeliveryStatus,
-}
-
-asyncapi_runtime::string_enum! {
-    DeliveryStatusHeadersXAdobeEventCode (strict) {
-        ComAdobeCampaignDeliveryStatus = "com.adobe.campaign.delivery.status",
-    }
-}
-
 /// Webhook request headers of a delivery status change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/DeliveryStatusHeaders`.
@@ -2102,7 +2022,7 @@ pub struct DeliveryStatusHeaders {
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
     #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
-    pub x_adobe_event_code: Option<DeliveryStatusHeadersXAdobeEventCode>,
+    pub x_adobe_event_code: Option<DeliveryStatusCloudEventType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -2332,22 +2252,6 @@ impl<'de> serde::Deserialize<'de> for WorkflowExecutionPayload {
     }
 }
 
-/// Event code of this message (illustrative).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/WorkflowExecutionHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WorkflowExecutionHeadersXAdobeEventCode {
-    /// `com.adobe.campaign.workflow.execution`
-    ComAdobeCampaignWorkflowExecution,
-}
-
-asyncapi_runtime::string_enum! {
-    WorkflowExecutionHeadersXAdobeEventCode (strict) {
-        ComAdobeCampaignWorkflowExecution = "com.adobe.campaign.workflow.execution",
-    }
-}
-
 /// Webhook request headers of a workflow execution change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/WorkflowExecutionHeaders`.
@@ -2411,7 +2315,7 @@ pub struct WorkflowExecutionHeaders {
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
     #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
-    pub x_adobe_event_code: Option<WorkflowExecutionHeadersXAdobeEventCode>,
+    pub x_adobe_event_code: Option<WorkflowExecutionCloudEventType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -2645,22 +2549,6 @@ impl<'de> serde::Deserialize<'de> for ActivityStateChangePayload {
     }
 }
 
-/// Event code of this message (illustrative).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/ActivityStateChangeHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ActivityStateChangeHeadersXAdobeEventCode {
-    /// `com.adobe.target.activity.state_change`
-    ComAdobeTargetActivityStateChange,
-}
-
-asyncapi_runtime::string_enum! {
-    ActivityStateChangeHeadersXAdobeEventCode (strict) {
-        ComAdobeTargetActivityStateChange = "com.adobe.target.activity.state_change",
-    }
-}
-
 /// Webhook request headers of an activity state change.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/ActivityStateChangeHeaders`.
@@ -2724,7 +2612,7 @@ pub struct ActivityStateChangeHeaders {
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
     #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
-    pub x_adobe_event_code: Option<ActivityStateChangeHeadersXAdobeEventCode>,
+    pub x_adobe_event_code: Option<ActivityStateChangeCloudEventType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -2968,22 +2856,6 @@ impl<'de> serde::Deserialize<'de> for JourneyStepPayload {
     }
 }
 
-/// Event code of this message (illustrative).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/JourneyStepHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum JourneyStepHeadersXAdobeEventCode {
-    /// `com.adobe.journey_optimizer.journey.step`
-    ComAdobeJourneyOptimizerJourneyStep,
-}
-
-asyncapi_runtime::string_enum! {
-    JourneyStepHeadersXAdobeEventCode (strict) {
-        ComAdobeJourneyOptimizerJourneyStep = "com.adobe.journey_optimizer.journey.step",
-    }
-}
-
 /// Webhook request headers of a journey step event.
 ///
 /// Generated from `adobe-io-events.yaml#/components/schemas/JourneyStepHeaders`.
@@ -3047,7 +2919,7 @@ pub struct JourneyStepHeaders {
     pub content_type: Option<String>,
     /// Event code of this message (illustrative).
     #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
-    pub x_adobe_event_code: Option<JourneyStepHeadersXAdobeEventCode>,
+    pub x_adobe_event_code: Option<JourneyStepCloudEventType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -3648,22 +3520,6 @@ asyncapi_runtime::deserialize_object! {
     additional_properties
 }
 
-/// Event code of Lightroom API job events (documented by Adobe).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/LightroomJobStatusCloudEvent/allOf/1/properties/type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LightroomJobStatusCloudEventType {
-    /// `lightroom-job-status`
-    LightroomJobStatus,
-}
-
-asyncapi_runtime::string_enum! {
-    LightroomJobStatusCloudEventType (strict) {
-        LightroomJobStatus = "lightroom-job-status",
-    }
-}
-
 /// A Lightroom job event as a CloudEvent. Inferred: Adobe documents only the `adobe_io` form;
 /// `data` is assumed to carry the same `header` and `body`.
 ///
@@ -3702,7 +3558,7 @@ pub struct LightroomJobStatusCloudEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_client_id: Option<CloudEventEnvelopeRecipientClientId>,
     /// Event code of Lightroom API job events (documented by Adobe).
-    pub r#type: LightroomJobStatusCloudEventType,
+    pub r#type: LightroomJobEventHeaderEventCode,
     pub data: LightroomJobEvent,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -3758,22 +3614,6 @@ impl asyncapi_runtime::codegen::Discriminated for LightroomJobStatusPayload {
 impl<'de> serde::Deserialize<'de> for LightroomJobStatusPayload {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
-    }
-}
-
-/// Event code of Lightroom API job events (documented by Adobe).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/LightroomJobStatusHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LightroomJobStatusHeadersXAdobeEventCode {
-    /// `lightroom-job-status`
-    LightroomJobStatus,
-}
-
-asyncapi_runtime::string_enum! {
-    LightroomJobStatusHeadersXAdobeEventCode (strict) {
-        LightroomJobStatus = "lightroom-job-status",
     }
 }
 
@@ -3840,7 +3680,7 @@ pub struct LightroomJobStatusHeaders {
     pub content_type: Option<String>,
     /// Event code of Lightroom API job events (documented by Adobe).
     #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
-    pub x_adobe_event_code: Option<LightroomJobStatusHeadersXAdobeEventCode>,
+    pub x_adobe_event_code: Option<LightroomJobEventHeaderEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -3889,22 +3729,6 @@ asyncapi_runtime::deserialize_object! {
     additional_properties
 }
 
-/// Event code of Photoshop API job events (documented by Adobe).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusCloudEvent/allOf/1/properties/type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PhotoshopJobStatusCloudEventType {
-    /// `photoshop-job-status`
-    PhotoshopJobStatus,
-}
-
-asyncapi_runtime::string_enum! {
-    PhotoshopJobStatusCloudEventType (strict) {
-        PhotoshopJobStatus = "photoshop-job-status",
-    }
-}
-
 /// A Photoshop job event as a CloudEvent. Inferred: Adobe documents only the `adobe_io` form;
 /// `data` is assumed to carry the same `header` and `body`.
 ///
@@ -3943,7 +3767,7 @@ pub struct PhotoshopJobStatusCloudEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient_client_id: Option<CloudEventEnvelopeRecipientClientId>,
     /// Event code of Photoshop API job events (documented by Adobe).
-    pub r#type: PhotoshopJobStatusCloudEventType,
+    pub r#type: PhotoshopJobEventHeaderEventCode,
     pub data: PhotoshopJobEvent,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
@@ -3999,22 +3823,6 @@ impl asyncapi_runtime::codegen::Discriminated for PhotoshopJobStatusPayload {
 impl<'de> serde::Deserialize<'de> for PhotoshopJobStatusPayload {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         asyncapi_runtime::codegen::deserialize_discriminated(deserializer)
-    }
-}
-
-/// Event code of Photoshop API job events (documented by Adobe).
-///
-/// Generated from
-/// `adobe-io-events.yaml#/components/schemas/PhotoshopJobStatusHeaders/allOf/1/properties/x-adobe-event-code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PhotoshopJobStatusHeadersXAdobeEventCode {
-    /// `photoshop-job-status`
-    PhotoshopJobStatus,
-}
-
-asyncapi_runtime::string_enum! {
-    PhotoshopJobStatusHeadersXAdobeEventCode (strict) {
-        PhotoshopJobStatus = "photoshop-job-status",
     }
 }
 
@@ -4081,7 +3889,7 @@ pub struct PhotoshopJobStatusHeaders {
     pub content_type: Option<String>,
     /// Event code of Photoshop API job events (documented by Adobe).
     #[serde(rename = "x-adobe-event-code", default, skip_serializing_if = "Option::is_none")]
-    pub x_adobe_event_code: Option<PhotoshopJobStatusHeadersXAdobeEventCode>,
+    pub x_adobe_event_code: Option<PhotoshopJobEventHeaderEventCode>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,

@@ -25,7 +25,7 @@ mod unions;
 
 use std::collections::{HashMap, VecDeque};
 
-use asyncapi_model::{Document, Loc};
+use asyncapi_model::{Document, FileId, Loc};
 use serde_json::Value;
 
 pub use api::{ApiTypes, ChannelTypes, MessageTypes, ParamType, message_base_name, type_api};
@@ -68,6 +68,44 @@ pub(crate) struct TypeSpace<'d> {
     /// Schemas met deeper than [`MAX_NESTED_TYPES`]: reserved as named types, typed once the
     /// outermost schema is done.
     deferred: VecDeque<(TypeId, SchemaRef<'d>)>,
+    /// Inline schemas that became named types, by file and content hash: an inline schema
+    /// identical to one met before (the same `{"type": "number", "minimum": 0}` in every
+    /// channel) is the same type, named after the first.
+    inline: HashMap<(FileId, u64), Vec<(&'d Value, TypeId)>>,
+}
+
+/// Inline schemas larger than this many JSON values are not compared for sameness: the
+/// hash would cost more than typing them again.
+const MAX_SHARED_INLINE: usize = 256;
+
+/// A hash of a schema's content, or `None` past [`MAX_SHARED_INLINE`] values. Objects hash
+/// in their key order; two equal schemas with keys in another order are just not merged.
+fn content_hash(v: &Value) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut budget = MAX_SHARED_INLINE;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        budget = budget.checked_sub(1)?;
+        match v {
+            Value::Null => 0u8.hash(&mut h),
+            Value::Bool(b) => (1u8, b).hash(&mut h),
+            Value::Number(n) => (2u8, n.to_string()).hash(&mut h),
+            Value::String(s) => (3u8, s).hash(&mut h),
+            Value::Array(a) => {
+                (4u8, a.len()).hash(&mut h);
+                stack.extend(a.iter().rev());
+            }
+            Value::Object(o) => {
+                (5u8, o.len()).hash(&mut h);
+                for k in o.keys() {
+                    k.hash(&mut h);
+                }
+                stack.extend(o.values().rev());
+            }
+        }
+    }
+    Some(h.finish())
 }
 
 /// How deep schemas are typed inside one another before the next is queued instead: a chain of
@@ -95,6 +133,7 @@ impl<'d> TypeSpace<'d> {
             virtual_docs: Vec::new(),
             depth: 0,
             deferred: VecDeque::new(),
+            inline: HashMap::new(),
         }
     }
 
@@ -192,6 +231,18 @@ impl<'d> TypeSpace<'d> {
             );
             return Ty::Value;
         }
+        // An inline schema nested in another (a property, an item, a branch) that is the same
+        // as one that became a named type before is that type. A message's own payload or
+        // headers schema (depth 1) keeps its own type and name.
+        let shared = (self.depth > 1 && self.components.get(&s.loc).is_none_or(Vec::is_empty))
+            .then(|| content_hash(s.v))
+            .flatten()
+            .map(|h| (s.loc.file, h));
+        if let Some(found) = shared.as_ref().and_then(|k| self.inline.get(k)) {
+            if let Some(&(_, id)) = found.iter().find(|(v, _)| *v == s.v) {
+                return Ty::Named(id);
+            }
+        }
         let shaped = self.shape(&s, &hint, None);
         if s.stored {
             // A recursive schema reached itself through a `$ref` while being shaped, and so
@@ -205,6 +256,9 @@ impl<'d> TypeSpace<'d> {
             Shaped::Def(kind) => {
                 let id = self.reserve(&hint, &s, true);
                 self.defs[id].kind = kind;
+                if let Some(k) = shared {
+                    self.inline.entry(k).or_default().push((s.v, id));
+                }
                 Ty::Named(id)
             }
         };

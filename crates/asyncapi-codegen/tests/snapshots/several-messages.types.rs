@@ -38,26 +38,12 @@ asyncapi_runtime::deserialize_object! {
     additional_properties
 }
 
-/// Generated from
-/// `several-messages.yaml#/channels/orders/messages/created/headers/properties/event-type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CreatedHeadersEventType {
-    /// `created`
-    Created,
-}
-
-asyncapi_runtime::string_enum! {
-    CreatedHeadersEventType (strict) {
-        Created = "created",
-    }
-}
-
 /// Generated from `several-messages.yaml#/channels/orders/messages/created/headers`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(JsonSchema))]
 pub struct CreatedHeaders {
     #[serde(rename = "event-type", default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CreatedHeadersEventType>,
+    pub event_type: Option<CreatedPayloadType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
@@ -105,26 +91,12 @@ asyncapi_runtime::deserialize_object! {
     additional_properties
 }
 
-/// Generated from
-/// `several-messages.yaml#/channels/orders/messages/cancelled/headers/properties/event-type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CancelledHeadersEventType {
-    /// `cancelled`
-    Cancelled,
-}
-
-asyncapi_runtime::string_enum! {
-    CancelledHeadersEventType (strict) {
-        Cancelled = "cancelled",
-    }
-}
-
 /// Generated from `several-messages.yaml#/channels/orders/messages/cancelled/headers`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[cfg_attr(feature = "json-schema", derive(JsonSchema))]
 pub struct CancelledHeaders {
     #[serde(rename = "event-type", default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CancelledHeadersEventType>,
+    pub event_type: Option<CancelledPayloadType>,
     /// Properties not listed in the schema, kept so that the message round-trips.
     #[serde(flatten)]
     pub additional_properties: serde_json::Map<String, serde_json::Value>,
