@@ -307,6 +307,19 @@ fn non_empty(s: Option<&str>) -> Option<String> {
 /// A copy of `base` with `x-adobe-event-id` and `x-adobe-event-code` set to `id` and `code`,
 /// or removed when they are `None`.
 pub fn event_headers(base: &Headers, id: Option<&str>, code: Option<&str>) -> Headers {
+    // A single event's request usually says already what its body says: then the event's
+    // headers are the request's, shared rather than copied.
+    let says = |name: &str, want: Option<&str>| {
+        let mut values = base.get_all(name);
+        match (values.next(), values.next(), want) {
+            (Some(got), None, Some(want)) => got == want,
+            (None, None, None) => true,
+            _ => false,
+        }
+    };
+    if says(HEADER_EVENT_ID, id) && says(HEADER_EVENT_CODE, code) {
+        return base.clone();
+    }
     let mut headers: Headers = base
         .iter()
         .filter(|(n, _)| {
@@ -335,6 +348,30 @@ mod tests {
         ]
         .into_iter()
         .collect()
+    }
+
+    #[test]
+    fn event_headers_are_the_requests_when_they_agree() {
+        let base: Headers = [
+            ("X-Adobe-Event-Id", "e-1"),
+            ("x-adobe-event-code", "c"),
+            ("x-other", "o"),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(event_headers(&base, Some("e-1"), Some("c")), base);
+        // Otherwise the id and code are replaced (or removed), once each.
+        let other = event_headers(&base, Some("e-2"), None);
+        assert_eq!(other.get(HEADER_EVENT_ID), Some("e-2"));
+        assert_eq!(other.get(HEADER_EVENT_CODE), None);
+        assert_eq!(other.get("x-other"), Some("o"));
+        let twice: Headers = [("x-adobe-event-id", "e-1"), ("x-adobe-event-id", "e-1")]
+            .into_iter()
+            .collect();
+        let once = event_headers(&twice, Some("e-1"), None);
+        assert_eq!(once.get_all(HEADER_EVENT_ID).count(), 1);
+        let none = Headers::new();
+        assert_eq!(event_headers(&none, None, None), none);
     }
 
     #[test]

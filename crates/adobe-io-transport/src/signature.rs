@@ -232,13 +232,14 @@ impl KeyFetcher {
 
     /// The key at `path`, from the cache or fetched (with retries on transient errors).
     pub(crate) async fn key(&self, path: &str) -> Result<Arc<RsaVerifier>, KeyError> {
-        let url = self.key_url(path)?;
+        // A cached path was checked when its key was fetched: a hit needs no URL.
         let now = Instant::now();
         if let Some(cached) = self.lock().get(path) {
             if now.duration_since(cached.fetched) < self.ttl {
                 return Ok(cached.key.clone());
             }
         }
+        let url = self.key_url(path)?;
         let key = Arc::new(self.fetch(&url).await?);
         let mut cache = self.lock();
         let now = Instant::now();
