@@ -137,25 +137,26 @@ pub fn parse_body(
             limit: limits.max_bytes,
         });
     }
-    let value: Value = serde_json::from_slice(body)?;
-    parse_value(value, body, request_headers, limits)
+    let shape = crate::probe::shape(body)?;
+    parse_shape(shape, body, request_headers, limits)
 }
 
-/// Like [`parse_body`], for a body already parsed as `value` (`raw` is its exact bytes).
-pub(crate) fn parse_value(
-    value: Value,
+/// Like [`parse_body`], for a body already read by [`crate::probe::shape`].
+pub(crate) fn parse_shape(
+    shape: crate::probe::Shape<'_>,
     raw: &[u8],
     request_headers: &Headers,
     limits: &Limits,
 ) -> Result<Delivery, EnvelopeError> {
+    use crate::probe::Shape;
     if raw.len() > limits.max_bytes {
         return Err(EnvelopeError::TooLarge {
             size: raw.len(),
             limit: limits.max_bytes,
         });
     }
-    match value {
-        Value::Array(items) => {
+    match shape {
+        Shape::Array(items) => {
             if items.is_empty() {
                 return Err(EnvelopeError::EmptyBatch);
             }
@@ -167,10 +168,10 @@ pub(crate) fn parse_value(
             }
             let mut events = Vec::with_capacity(items.len());
             for (index, item) in items.iter().enumerate() {
-                let Value::Object(map) = item else {
+                let Some(probe) = crate::probe::probe(item)? else {
                     return Err(EnvelopeError::NotAnObject { index: Some(index) });
                 };
-                let info = EventInfo::of(map);
+                let info = EventInfo::from_probe(&probe);
                 // Only the element itself says what it is: the request's headers may name
                 // another element of the batch.
                 let headers = event_headers(
@@ -184,7 +185,7 @@ pub(crate) fn parse_value(
                     recipient_client_id: info.recipient_client_id,
                     event_code: info.event_code,
                     headers,
-                    payload: serde_json::to_vec(item)?,
+                    payload: item.get().as_bytes().to_vec(),
                 });
             }
             Ok(Delivery {
@@ -192,8 +193,8 @@ pub(crate) fn parse_value(
                 events,
             })
         }
-        Value::Object(map) => {
-            let info = EventInfo::of(&map);
+        Shape::Object(probe) => {
+            let info = EventInfo::from_probe(&probe);
             let event_id = info
                 .event_id
                 .or_else(|| non_empty(request_headers.get(HEADER_EVENT_ID)));
@@ -214,7 +215,7 @@ pub(crate) fn parse_value(
                 }],
             })
         }
-        _ => Err(EnvelopeError::NotAnObject { index: None }),
+        Shape::Other => Err(EnvelopeError::NotAnObject { index: None }),
     }
 }
 
@@ -278,6 +279,37 @@ impl EventInfo {
                 event_id: None,
                 recipient_client_id: None,
                 event_code: adobeio_event_code_of(map),
+            }
+        }
+    }
+}
+
+impl EventInfo {
+    /// [`EventInfo::of`] on what [`crate::probe`] read of an event object.
+    pub(crate) fn from_probe(p: &crate::probe::Probe) -> EventInfo {
+        let s = |v: &Option<String>| non_empty(v.as_deref());
+        if p.specversion {
+            EventInfo {
+                format: Format::CloudEvents,
+                event_id: s(&p.eventid)
+                    .or_else(|| s(&p.id))
+                    .or_else(|| s(&p.event_id)),
+                recipient_client_id: s(&p.recipientclientid).or_else(|| s(&p.recipient_client_id)),
+                event_code: s(&p.r#type),
+            }
+        } else if p.has_event_id || p.has_event {
+            EventInfo {
+                format: Format::AdobeIo,
+                event_id: s(&p.event_id),
+                recipient_client_id: s(&p.recipient_client_id),
+                event_code: s(&p.event_code_in_event),
+            }
+        } else {
+            EventInfo {
+                format: Format::Unwrapped,
+                event_id: None,
+                recipient_client_id: None,
+                event_code: s(&p.event_code),
             }
         }
     }

@@ -27,6 +27,7 @@ use std::pin::Pin;
 pub mod dedup;
 pub mod envelope;
 pub mod journal;
+mod probe;
 mod process;
 pub mod redis_state;
 pub mod signature;

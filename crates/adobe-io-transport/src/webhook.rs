@@ -22,7 +22,6 @@ use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Map, Value};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -442,12 +441,11 @@ async fn deliver<D: Dispatch + 'static>(
     handle_delivery(state, headers, body).instrument(span).await
 }
 
-fn validation_url(map: &Map<String, Value>) -> Option<&str> {
-    if map.contains_key("event_id") || map.contains_key("event") || map.contains_key("specversion")
-    {
+fn validation_url(p: &crate::probe::Probe) -> Option<&str> {
+    if p.has_event_id || p.has_event || p.specversion {
         return None;
     }
-    map.get("validationUrl").and_then(Value::as_str)
+    p.validation_url.as_deref()
 }
 
 async fn check_signatures(
@@ -544,9 +542,11 @@ async fn handle_delivery<D: Dispatch + 'static>(
             "too many deliveries in progress",
         );
     };
-    let parsed: Result<Value, serde_json::Error> = serde_json::from_slice(&body);
-    if let Ok(Value::Object(map)) = &parsed {
-        if let Some(url) = validation_url(map) {
+    // The body is read once, for the fields that say what it is; the router decodes each
+    // event from its bytes.
+    let parsed = crate::probe::shape(&body);
+    if let Ok(crate::probe::Shape::Object(probe)) = &parsed {
+        if let Some(url) = validation_url(probe) {
             return handle_validation(shared, &headers, &body, url).await;
         }
     }
@@ -564,7 +564,7 @@ async fn handle_delivery<D: Dispatch + 'static>(
         }
     };
     let request_headers = to_headers(&headers);
-    let delivery = match envelope::parse_value(value, &body, &request_headers, &shared.limits) {
+    let delivery = match envelope::parse_shape(value, &body, &request_headers, &shared.limits) {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(error = %e, "refusing a delivery that is not an event or batch");
