@@ -126,16 +126,7 @@ pub fn select(
 ) -> Result<usize, DispatchError> {
     // The reasons a candidate was ruled out are written only when nothing matches: a
     // message on one webhook URL rules out every other message of the API.
-    select_explaining(
-        channel,
-        candidates,
-        headers,
-        content_type,
-        payload,
-        &mut accepts,
-        false,
-    )
-    .or_else(|_| {
+    let mut run = |explain| {
         select_explaining(
             channel,
             candidates,
@@ -143,9 +134,10 @@ pub fn select(
             content_type,
             payload,
             &mut accepts,
-            true,
+            explain,
         )
-    })
+    };
+    run(false).or_else(|_| run(true))
 }
 
 fn select_explaining(
