@@ -37,12 +37,18 @@ pub(crate) enum Shape<'a> {
     Other,
 }
 
-/// Reads a body.
+/// Reads a body: its first byte says whether it is an object or an array.
 pub(crate) fn shape(body: &[u8]) -> Result<Shape<'_>, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let shape = de.deserialize_any(ShapeVisitor)?;
-    de.end()?;
-    Ok(shape)
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {
+            let mut de = serde_json::Deserializer::from_slice(body);
+            let probe = de.deserialize_map(ProbeVisitor)?;
+            de.end()?;
+            Ok(Shape::Object(Box::new(probe)))
+        }
+        Some(b'[') => serde_json::from_slice(body).map(Shape::Array),
+        _ => serde_json::from_slice::<IgnoredAny>(body).map(|_| Shape::Other),
+    }
 }
 
 /// Reads one event object (a batch element's bytes); `None` when it is not an object.
@@ -52,49 +58,6 @@ pub(crate) fn probe(event: &RawValue) -> Result<Option<Probe>, serde_json::Error
     }
     let mut de = serde_json::Deserializer::from_str(event.get());
     de.deserialize_map(ProbeVisitor).map(Some)
-}
-
-struct ShapeVisitor;
-
-impl<'de> Visitor<'de> for ShapeVisitor {
-    type Value = Shape<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an event or a batch of events")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Shape<'de>, A::Error> {
-        ProbeVisitor
-            .visit_map(map)
-            .map(|p| Shape::Object(Box::new(p)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element::<&'de RawValue>()? {
-            items.push(item);
-        }
-        Ok(Shape::Array(items))
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_unit<E>(self) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
 }
 
 struct ProbeVisitor;

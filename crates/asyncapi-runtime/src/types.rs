@@ -36,32 +36,10 @@ pub mod check {
 
     fn compiled(source: &'static str) -> Option<&'static regress::Regex> {
         use std::collections::HashMap;
-        use std::hash::{BuildHasherDefault, Hasher};
         use std::sync::{OnceLock, RwLock};
-        /// Hashes the pattern's address and length, not its text: a check runs on every
-        /// constrained value decoded, and hashing a long pattern each time showed.
-        #[derive(Default)]
-        struct AddressHasher(u64);
-        impl Hasher for AddressHasher {
-            fn finish(&self) -> u64 {
-                self.0
-            }
-            fn write(&mut self, bytes: &[u8]) {
-                for &b in bytes {
-                    self.write_u64(u64::from(b));
-                }
-            }
-            fn write_u64(&mut self, x: u64) {
-                self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            }
-            fn write_usize(&mut self, x: usize) {
-                self.write_u64(x as u64);
-            }
-        }
-        type Key = (usize, usize);
-        type Cache = RwLock<
-            HashMap<Key, Option<&'static regress::Regex>, BuildHasherDefault<AddressHasher>>,
-        >;
+        // Keyed by the pattern's address and length, not its text: a check runs on every
+        // constrained value decoded, and hashing a long pattern each time showed.
+        type Cache = RwLock<HashMap<(usize, usize), Option<&'static regress::Regex>>>;
         static CACHE: OnceLock<Cache> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
         // The same text at two addresses is compiled twice, which is harmless.

@@ -138,11 +138,17 @@ fn attr(out: &mut String, indent: usize, name: &str, args: &[String]) {
 /// The `derive` list; `serde`: whether serde's and schemars' derives too, imported (`true`)
 /// or by path.
 fn derive(out: &mut String, d: Derives, serde: Option<bool>, copy: bool) {
-    derive_but(out, d, serde, copy, None);
+    derive_serialize_only(out, d, serde, copy, false);
 }
 
-/// [`derive`] without the derive named `skip` (one the type implements itself).
-fn derive_but(out: &mut String, d: Derives, serde: Option<bool>, copy: bool, skip: Option<&str>) {
+/// [`derive`], without `Deserialize` when `own_deserialize` (the type implements it itself).
+fn derive_serialize_only(
+    out: &mut String,
+    d: Derives,
+    serde: Option<bool>,
+    copy: bool,
+    own_deserialize: bool,
+) {
     let mut names: Vec<&str> = vec!["Debug", "Clone"];
     if copy {
         names.push("Copy");
@@ -158,15 +164,16 @@ fn derive_but(out: &mut String, d: Derives, serde: Option<bool>, copy: bool, ski
         names.push("Default");
     }
     match serde {
-        Some(true) => names.extend(["Serialize", "Deserialize"]),
-        Some(false) => names.extend(["serde::Serialize", "serde::Deserialize"]),
+        Some(true) => names.push("Serialize"),
+        Some(false) => names.push("serde::Serialize"),
         None => {}
     }
-    let names: Vec<String> = names
-        .into_iter()
-        .filter(|n| skip.is_none_or(|skip| n.rsplit("::").next() != Some(skip)))
-        .map(str::to_owned)
-        .collect();
+    match serde {
+        Some(true) if !own_deserialize => names.push("Deserialize"),
+        Some(false) if !own_deserialize => names.push("serde::Deserialize"),
+        _ => {}
+    }
+    let names: Vec<String> = names.into_iter().map(str::to_owned).collect();
     attr(out, 0, "derive", &names);
     // Schemas are a default-on feature: a crate that does not need them builds faster.
     match serde {
@@ -200,13 +207,7 @@ pub fn emit_def(def: &TypeDef, defs: &TypeDefs) -> Vec<Piece> {
             // Unlisted properties kept in a map: read in one pass (see `object_deserialize`)
             // rather than through serde's buffering `flatten`.
             let own_deserialize = serde.is_some() && own_deserialize(def, defs);
-            derive_but(
-                &mut out,
-                def.derives,
-                serde,
-                false,
-                own_deserialize.then_some("Deserialize"),
-            );
+            derive_serialize_only(&mut out, def.derives, serde, false, own_deserialize);
             if st.deny_unknown {
                 out.push_str("#[serde(deny_unknown_fields)]\n");
             }
@@ -489,10 +490,11 @@ fn telling_properties<'d>(vs: &[Variant], defs: &'d TypeDefs) -> Option<Vec<&'d 
 fn untagged(out: &mut String, def: &TypeDef, vs: &[Variant], defs: &TypeDefs, serde: Option<bool>) {
     // Variants told apart by a property get a deserializer that reads the object once;
     // serde's untagged one buffers it and tries each variant.
-    let telling = serde
-        .filter(|_| own_deserialize(def, defs))
-        .and_then(|_| telling_properties(vs, defs));
-    derive_but(
+    let telling = match (serde, &def.kind) {
+        (Some(_), Kind::Untagged(_, UnionOf::OneOf)) => telling_properties(vs, defs),
+        _ => None,
+    };
+    derive_serialize_only(
         out,
         Derives {
             default: false,
@@ -500,7 +502,7 @@ fn untagged(out: &mut String, def: &TypeDef, vs: &[Variant], defs: &TypeDefs, se
         },
         serde,
         false,
-        telling.as_ref().map(|_| "Deserialize"),
+        telling.is_some(),
     );
     let names: Vec<&str> = vs.iter().map(|v| v.name.as_str()).collect();
     lint_allows(out, &def.name, &names, true);

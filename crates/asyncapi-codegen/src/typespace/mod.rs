@@ -90,7 +90,13 @@ fn content_hash(v: &Value) -> Option<u64> {
         match v {
             Value::Null => 0u8.hash(&mut h),
             Value::Bool(b) => (1u8, b).hash(&mut h),
-            Value::Number(n) => (2u8, n.to_string()).hash(&mut h),
+            // Equal numbers have the same representation (`1` is not `1.0`), so this is
+            // enough for the equality that follows.
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => (2u8, u).hash(&mut h),
+                (None, Some(i), _) => (6u8, i).hash(&mut h),
+                (None, None, f) => (7u8, f.map(f64::to_bits)).hash(&mut h),
+            },
             Value::String(s) => (3u8, s).hash(&mut h),
             Value::Array(a) => {
                 (4u8, a.len()).hash(&mut h);
